@@ -1,0 +1,320 @@
+"""The one configuration file (``koe.toml``): brands, sources, topics, model, alerts.
+
+Built once at the edge (CLI, DAG) and passed down as a typed, immutable object. Every
+validation failure names the file, the field and what to write instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from koe.errors import ConfigError
+from koe.query import Query, QueryError
+
+DEFAULT_CONFIG = "koe.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(_Model):
+    name: str = Field(min_length=1)
+    query: str
+    languages: tuple[str, ...] = ()
+    competitor: bool = False
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str) -> str:
+        try:
+            Query.parse(value)
+        except QueryError as e:
+            raise ValueError(str(e)) from e
+        return value
+
+    @property
+    def parsed_query(self) -> Query:
+        return Query.parse(self.query)
+
+    def matches(self, text: str, language: str | None) -> bool:
+        if self.languages and language not in self.languages:
+            return False
+        return self.parsed_query.matches(text, language)
+
+
+class SampleSource(_Model):
+    """Koe's built-in generator of realistic mentions, with a planted negative spike."""
+
+    type: Literal["sample"]
+    name: str = "sample"
+    seed: int = 7
+    mentions_per_day: int = Field(default=40, ge=1, le=5000)
+    japanese_share: float = Field(default=0.4, ge=0, le=1)
+    spike_brand: str | None = None
+    spike_date: date | None = None
+    spike_days_ago: int | None = Field(default=None, ge=0)
+    spike_factor: float = Field(default=4.0, ge=1)
+
+    @model_validator(mode="after")
+    def _one_spike_day(self) -> SampleSource:
+        if self.spike_date is not None and self.spike_days_ago is not None:
+            raise ValueError("set spike_date or spike_days_ago, not both")
+        return self
+
+    def resolved_spike_date(self, today: date) -> date | None:
+        if self.spike_date is not None:
+            return self.spike_date
+        if self.spike_days_ago is not None:
+            return today - timedelta(days=self.spike_days_ago)
+        return None
+
+
+class FileColumns(_Model):
+    """Which column holds what; only ``text`` is required."""
+
+    text: str
+    id: str | None = None
+    created_at: str | None = None
+    author: str | None = None
+    title: str | None = None
+    url: str | None = None
+    language: str | None = None
+    rating: str | None = None
+    nps: str | None = None
+    csat: str | None = None
+
+
+class FileSource(_Model):
+    """A CSV or JSONL export: reviews, survey answers (NPS/CSAT) or support tickets."""
+
+    type: Literal["file"]
+    name: str
+    path: Path
+    format: Literal["csv", "tsv", "jsonl"] | None = None
+    kind: Literal["review", "survey", "ticket"] = "review"
+    columns: FileColumns
+    brand: str | None = Field(
+        default=None,
+        description="Attribute every row to this brand instead of matching brand queries.",
+    )
+    date_format: str | None = None
+
+
+class HackerNewsSource(_Model):
+    type: Literal["hackernews"]
+    name: str = "hackernews"
+    base_url: str = "https://hn.algolia.com/api/v1"
+    tags: str = "(story,comment)"
+    hits_per_page: int = Field(default=100, ge=1, le=1000)
+    max_pages: int = Field(default=20, ge=1)
+
+
+Source = Annotated[SampleSource | FileSource | HackerNewsSource, Field(discriminator="type")]
+
+
+class Topic(_Model):
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    description_ja: str | None = None
+    examples: tuple[str, ...] = ()
+
+
+class SentimentSettings(_Model):
+    model: str = "koe-e5"
+    batch_size: int = Field(default=64, ge=1)
+    topic_threshold: float = Field(default=0.82, ge=0, le=1)
+    max_topics: int = Field(default=3, ge=1)
+
+
+class AlertRule(_Model):
+    """A negative spike: today's negatives well above a trailing baseline, with volume."""
+
+    brands: tuple[str, ...] = ()
+    baseline_days: int = Field(default=14, ge=3, le=90)
+    min_baseline_days: int = Field(default=7, ge=2)
+    min_negative: int = Field(default=10, ge=1)
+    z_threshold: float = Field(default=3.0, gt=0)
+    cooldown_hours: int = Field(default=24, ge=0)
+
+
+class SlackChannel(_Model):
+    type: Literal["slack"]
+    webhook_url_env: str = "KOE_SLACK_WEBHOOK_URL"
+
+
+class WebhookChannel(_Model):
+    type: Literal["webhook"]
+    url_env: str = "KOE_WEBHOOK_URL"
+
+
+class EmailChannel(_Model):
+    type: Literal["email"]
+    to: tuple[str, ...]
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    sender: str = "koe@localhost"
+    password_env: str | None = None
+
+
+Channel = Annotated[SlackChannel | WebhookChannel | EmailChannel, Field(discriminator="type")]
+
+
+class Alerts(_Model):
+    rules: tuple[AlertRule, ...] = (AlertRule(),)
+    channels: tuple[Channel, ...] = ()
+
+
+class Storage(_Model):
+    path: Path = Path(".koe/koe.duckdb")
+
+
+class KoeConfig(_Model):
+    storage: Storage = Storage()
+    brands: tuple[Brand, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    topics: tuple[Topic, ...] = ()
+    sentiment: SentimentSettings = SentimentSettings()
+    alerts: Alerts = Alerts()
+    pseudonym_key_env: str = Field(
+        default="KOE_PSEUDONYM_KEY",
+        description="Environment variable holding the key for hashing author names.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KoeConfig:
+        names = [b.name for b in self.brands]
+        _unique(names, "brands", "name")
+        _unique([s.name for s in self.sources], "sources", "name")
+        _unique([t.name for t in self.topics], "topics", "name")
+        known = set(names)
+        for i, source in enumerate(self.sources):
+            brand = getattr(source, "spike_brand", None) or getattr(source, "brand", None)
+            if brand is not None and brand not in known:
+                raise ValueError(
+                    f"sources[{i}] names brand {brand!r}, which is not declared; "
+                    f"declared brands: {', '.join(names)}"
+                )
+        for i, rule in enumerate(self.alerts.rules):
+            for brand in rule.brands:
+                if brand not in known:
+                    raise ValueError(f"alerts.rules[{i}].brands names unknown brand {brand!r}")
+        return self
+
+    def brand(self, name: str) -> Brand:
+        for b in self.brands:
+            if b.name == name:
+                return b
+        raise ConfigError(f"unknown brand {name!r}")
+
+    def source(self, name: str) -> SampleSource | FileSource | HackerNewsSource:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"unknown source {name!r}; configured: {[s.name for s in self.sources]}")
+
+
+def _unique(values: list[str], where: str, key: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{where}: two entries have {key} {v!r}; {key}s must be unique")
+        seen.add(v)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = error.get("loc", ())
+    # Discriminated unions put the tag into the location ("sources.0.sample.seed"); drop it.
+    parts: list[str] = []
+    node: Any = raw
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        elif isinstance(node, dict) and item not in node and error["type"] != "missing" and item != loc[-1]:
+            continue
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    where = ".".join(parts) or "(top level)"
+    msg = error["msg"]
+    if error["type"] == "extra_forbidden":
+        msg = "unknown key"
+        hint = _suggest(loc, raw)
+        if hint:
+            msg += f"; did you mean {hint!r}?"
+    elif error["type"] == "missing":
+        msg = "required key is missing"
+    elif error["type"] == "union_tag_invalid":
+        msg = f"{msg}; set type to one of sample, file, hackernews (or slack, webhook, email)"
+    msg = msg.removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def _suggest(loc: tuple[Any, ...], raw: dict[str, Any]) -> str | None:
+    bad = str(loc[-1])
+    candidates: set[str] = set()
+    for model in (KoeConfig, Brand, SampleSource, FileSource, FileColumns, HackerNewsSource, Topic,
+                  SentimentSettings, AlertRule, Alerts, Storage, SlackChannel, WebhookChannel,
+                  EmailChannel):
+        candidates.update(_field_names(model))
+    close = difflib.get_close_matches(bad, sorted(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def parse_config(raw: dict[str, Any], origin: str = "<config>", base_dir: Path | None = None,
+                 today: date | None = None) -> KoeConfig:
+    try:
+        config = KoeConfig.model_validate(raw)
+    except ValidationError as e:
+        lines = [_describe(err, raw) for err in e.errors()]  # type: ignore[arg-type]
+        raise ConfigError(f"{origin} is not valid:\n  " + "\n  ".join(lines)) from None
+    return _resolve(config, base_dir, today or datetime.now(timezone.utc).date())
+
+
+def _resolve(config: KoeConfig, base_dir: Path | None, today: date) -> KoeConfig:
+    """Make relative paths absolute against the config file and pin relative spike days."""
+    if base_dir is None:
+        return config
+    storage = config.storage.model_copy(update={"path": base_dir / config.storage.path})
+    sources = []
+    for s in config.sources:
+        if isinstance(s, FileSource) and not s.path.is_absolute():
+            s = s.model_copy(update={"path": base_dir / s.path})
+        if isinstance(s, SampleSource) and s.spike_days_ago is not None:
+            s = s.model_copy(update={"spike_date": s.resolved_spike_date(today),
+                                     "spike_days_ago": None})
+        sources.append(s)
+    return config.model_copy(update={"storage": storage, "sources": tuple(sources)})
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG, today: date | None = None) -> KoeConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found; copy koe.toml from the repository or pass --config FILE"
+        ) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}") from None
+    return parse_config(raw, origin=str(path), base_dir=path.resolve().parent, today=today)

@@ -1,0 +1,69 @@
+"""A multinomial logistic-regression head as plain numpy: weights, bias, classes.
+
+Training (sklearn) folds its feature standardisation into the weights, so inference is
+one matrix product and a softmax, with no sklearn at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sentiment.base import LABELS, SentimentError
+
+METADATA_FILE = "metadata.json"
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    weights: np.ndarray  # (n_classes, dim)
+    bias: np.ndarray  # (n_classes,)
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.weights.ndim != 2 or not (self.weights.shape[0] == self.bias.shape[0]
+                                          == len(self.classes)):
+            raise SentimentError(f"head shapes disagree: {self.weights.shape} vs {self.bias.shape}")
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities in ``LABELS`` order (negative, neutral, positive), whatever the stored order."""
+        logits = x.astype(np.float64) @ self.weights.T.astype(np.float64) + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        return p[:, [self.classes.index(label) for label in LABELS]]
+
+    def save(self, path: Path) -> None:
+        np.savez(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
+                 classes=np.array(self.classes))
+
+    @classmethod
+    def load(cls, path: Path) -> LinearHead:
+        try:
+            with np.load(path) as z:
+                head = cls(z["weights"], z["bias"], tuple(str(c) for c in z["classes"]))
+        except (OSError, KeyError, ValueError) as e:
+            raise SentimentError(f"cannot read sentiment head {path}: {e}") from e
+        if set(head.classes) != set(LABELS):
+            raise SentimentError(f"{path}: classes {head.classes} are not {LABELS}")
+        return head
+
+
+def load_heads(artifact_dir: Path) -> tuple[dict[str, LinearHead], dict[str, Any]]:
+    """Read ``metadata.json`` and the heads it lists (``{"heads": {"en": "en.npz", ...}}``)."""
+    meta_path = artifact_dir / METADATA_FILE
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SentimentError(
+            f"no trained sentiment model at {artifact_dir}; run `koe train sentiment`"
+        ) from None
+    except json.JSONDecodeError as e:
+        raise SentimentError(f"{meta_path} is not valid JSON: {e}") from e
+    heads = {name: LinearHead.load(artifact_dir / entry["file"])
+             for name, entry in metadata["heads"].items()}
+    return heads, metadata
