@@ -284,7 +284,12 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>", base_dir: Path |
     try:
         config = KoeConfig.model_validate(raw)
     except ValidationError as e:
-        lines = [_describe(err, raw) for err in e.errors()]  # type: ignore[arg-type]
+        errors = e.errors()
+        # A tuple whose items failed also reports "too short"; the item errors say it better.
+        errors = [err for err in errors if not (
+            err["type"] == "too_short"
+            and any(o["loc"][:len(err["loc"])] == err["loc"] and o is not err for o in errors))]
+        lines = [_describe(err, raw) for err in errors]  # type: ignore[arg-type]
         raise ConfigError(f"{origin} is not valid:\n  " + "\n  ".join(lines)) from None
     return _resolve(config, base_dir, today or datetime.now(timezone.utc).date())
 

@@ -1,0 +1,241 @@
+"""The daily pipeline's steps: plan -> collect -> load -> score -> aggregate -> detect.
+
+The Airflow DAG and ``koe run`` call exactly these functions. Each works on a data
+interval, never on "now", and every write is an upsert, so rerunning any interval changes
+nothing. Heavy imports (the model, HTTP clients) happen inside the step that needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from koe.config import FileSource, KoeConfig
+from koe.errors import KoeError
+from koe.privacy import pseudonymise
+from koe import staging
+from storage import AlertRow, RunLogEntry, ScoreRow, Store
+
+log = logging.getLogger(__name__)
+
+MAX_LOOKBACK = timedelta(days=7)
+SCORE_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A half-open UTC interval [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def days(cls, first: date, last: date) -> Interval:
+        """Whole UTC days from ``first`` to ``last`` inclusive."""
+        if last < first:
+            raise KoeError(f"end date {last} is before start date {first}")
+        start = datetime.combine(first, dtime(), tzinfo=timezone.utc)
+        end = datetime.combine(last + timedelta(days=1), dtime(), tzinfo=timezone.utc)
+        return cls(start, end)
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y%m%dT%H%M}-{self.end:%Y%m%dT%H%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectJob:
+    """One collector call; plain strings so it travels through Airflow XCom as JSON."""
+
+    source: str
+    brand: str  # "" for collectors that run once per source
+    since: str
+    until: str
+    staging_dir: str
+
+    @property
+    def job_id(self) -> str:
+        slug = re.sub(r"[^0-9A-Za-z]+", "-", f"{self.source}--{self.brand or 'all'}").strip("-")
+        return slug.lower()
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    step: str
+    items: int
+    seconds: float
+    detail: dict[str, Any]
+
+
+def staging_dir(config: KoeConfig, interval: Interval) -> Path:
+    return config.storage.path.parent / "staging" / interval.key
+
+
+def plan(config: KoeConfig, interval: Interval, store: Store | None = None) -> list[CollectJob]:
+    """One job per source (and per brand for query-based sources), resuming from cursors.
+
+    A cursor behind the interval widens the window back to it (at most ``MAX_LOOKBACK``), so
+    a missed day is filled by the next run; a cursor ahead (a backfill) is ignored.
+    """
+    from collectors.registry import build_collector
+
+    store = store or Store(config.storage.path)
+    cursors = store.cursors()
+    out = []
+    for source in config.sources:
+        per_query = type(build_collector(source, brands=config.brands)).per_query
+        brands = [b.name for b in config.brands] if per_query else [""]
+        for brand in brands:
+            since = interval.start
+            cursor = cursors.get((source.name, brand))
+            if cursor is not None and cursor < interval.start:
+                since = max(cursor, interval.start - MAX_LOOKBACK)
+            out.append(CollectJob(source.name, brand, since.isoformat(), interval.end.isoformat(),
+                                  str(staging_dir(config, interval))))
+    return out
+
+
+def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
+            sleep: Callable[[float], None] = time.sleep) -> staging.Manifest:
+    """Run one collector into the staging folder; a failure is recorded, then raised."""
+    from collectors.registry import build_collector
+
+    directory = Path(job.staging_dir)
+    started = time.perf_counter()
+    source = config.source(job.source)
+    query = config.brand(job.brand).parsed_query if job.brand else None
+    since, until = datetime.fromisoformat(job.since), datetime.fromisoformat(job.until)
+    try:
+        collector = build_collector(source, brands=config.brands, client=client, sleep=sleep)
+        n = staging.write_mentions(directory, job.job_id, collector.fetch(query, since, until))
+    except Exception as e:
+        manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
+                                    "failed", 0, time.perf_counter() - started, str(e))
+        staging.write_manifest(directory, manifest)
+        raise
+    manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
+                                "ok", n, time.perf_counter() - started)
+    staging.write_manifest(directory, manifest)
+    log.info("collected %d items from %s%s in %.1fs", n, job.source,
+             f" for {job.brand}" if job.brand else "", manifest.seconds)
+    return manifest
+
+
+def _match_brands(config: KoeConfig, source: Any, text: str, language: str) -> tuple[str, ...]:
+    if isinstance(source, FileSource) and source.brand:
+        return (source.brand,)
+    return tuple(b.name for b in config.brands if b.matches(text, language))
+
+
+def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: bytes,
+         store: Store | None = None) -> StepReport:
+    """Store every staged result of ``interval``: detect language, match brands, pseudonymise."""
+    from sentiment.language import detect_language
+
+    started = time.perf_counter()
+    store = store or Store(config.storage.path)
+    directory = staging_dir(config, interval)
+    found = staging.manifests(directory)
+    entries, rows, done = [], [], []
+    dropped = 0
+    for manifest in found:
+        source = config.source(manifest.source)
+        kept = 0
+        for m in staging.read_mentions(directory, manifest.job_id):
+            language = m.language or detect_language(f"{m.title or ''}\n{m.text}")
+            brands = _match_brands(config, source, f"{m.title or ''}\n{m.text}", language)
+            if not brands:
+                dropped += 1
+                continue
+            rows.append(replace(m, language=language, brands=brands,
+                                author=pseudonymise(m.author, pseudonym_key)))
+            kept += 1
+        entries.append(RunLogEntry(
+            run_id, "collect", manifest.status, kept, manifest.seconds, manifest.source,
+            manifest.brand, interval.start, interval.end, manifest.error))
+    new = store.upsert_mentions(rows, datetime.now(timezone.utc))
+    # Cursors move only after the rows are stored, and only for jobs that completed.
+    for manifest in found:
+        if manifest.status == "ok":
+            store.advance_cursor(manifest.source, manifest.brand,
+                                 datetime.fromisoformat(manifest.until))
+            done.append(manifest.job_id)
+    seconds = time.perf_counter() - started
+    failed = [m for m in found if m.status != "ok"]
+    entries.append(RunLogEntry(
+        run_id, "load", "failed" if failed else "ok", len(rows), seconds,
+        interval_start=interval.start, interval_end=interval.end,
+        message=(f"{new} new, {dropped} matched no brand"
+                 + (f"; failed sources: {', '.join(m.source for m in failed)}" if failed else ""))))
+    store.log_steps(entries)
+    staging.clear(directory, done)
+    store.publish()
+    log.info("loaded %d mentions (%d new, %d matched no brand) in %.1fs",
+             len(rows), new, dropped, seconds)
+    return StepReport("load", len(rows), seconds,
+                      {"new": new, "dropped": dropped, "failed": [m.source for m in failed]})
+
+
+def score(config: KoeConfig, run_id: str, store: Store | None = None) -> StepReport:
+    """Score every mention that has no score from the configured model yet."""
+    from sentiment import load_analyzer
+
+    started = time.perf_counter()
+    store = store or Store(config.storage.path)
+    analyzer = load_analyzer(config.sentiment, config.topics)
+    total = 0
+    while pending := store.pending_texts(analyzer.model_id, limit=SCORE_CHUNK):
+        results = analyzer.analyze([p.text for p in pending], [p.language for p in pending])
+        store.write_scores(analyzer.model_id, analyzer.model_version, [
+            ScoreRow(p.source, p.source_id, a.label, a.p_negative, a.p_neutral, a.p_positive,
+                     a.score, a.topics) for p, a in zip(pending, results, strict=True)])
+        total += len(pending)
+        elapsed = time.perf_counter() - started
+        log.info("scored %d mentions with %s (%.0f texts/s)", total, analyzer.model_id,
+                 total / elapsed if elapsed else 0.0)
+    seconds = time.perf_counter() - started
+    store.log_steps([RunLogEntry(run_id, "score", "ok", total, seconds,
+                                 message=f"{analyzer.model_id} {analyzer.model_version}")])
+    store.publish()
+    return StepReport("score", total, seconds,
+                      {"model_id": analyzer.model_id, "model_version": analyzer.model_version})
+
+
+def aggregate(config: KoeConfig, run_id: str, store: Store | None = None) -> StepReport:
+    started = time.perf_counter()
+    store = store or Store(config.storage.path)
+    n = store.refresh_aggregates(config.sentiment.model)
+    seconds = time.perf_counter() - started
+    store.log_steps([RunLogEntry(run_id, "aggregate", "ok", n, seconds)])
+    store.publish()
+    log.info("aggregated %d daily rows in %.1fs", n, seconds)
+    return StepReport("aggregate", n, seconds, {})
+
+
+def detect(config: KoeConfig, interval: Interval, run_id: str,
+           store: Store | None = None) -> list[AlertRow]:
+    """Look for negative spikes on each day of ``interval``; store each new one once."""
+    from alerts import detect_spikes
+
+    started = time.perf_counter()
+    store = store or Store(config.storage.path)
+    found = detect_spikes(store, config, interval.start.date(),
+                          (interval.end - timedelta(microseconds=1)).date())
+    new = [a for a in found if store.insert_alert(a)]
+    seconds = time.perf_counter() - started
+    store.log_steps([RunLogEntry(run_id, "detect", "ok", len(new), seconds,
+                                 interval_start=interval.start, interval_end=interval.end,
+                                 message=f"{len(found)} spikes, {len(new)} new")])
+    store.publish()
+    for a in new:
+        log.warning("ALERT %s %s: %s", a.brand, a.window_start.date(), a.reason)
+    return new
