@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from koe.config import AlertRule, KoeConfig
 from koe.terms import distinctive_terms
@@ -84,7 +84,7 @@ def alert_id(brand: str, day: date, model_id: str) -> str:
 
 
 def _explain(store: Store, config: KoeConfig, spike: Spike, model_id: str) -> AlertRow:
-    start = datetime.combine(spike.day, time(), tzinfo=timezone.utc)
+    start = datetime.combine(spike.day, time(), tzinfo=UTC)
     end = start + timedelta(days=1)
     negatives = store.brand_texts(spike.brand, start, end, model_id, label="negative")
     background = store.brand_texts(spike.brand, start - timedelta(days=spike.baseline_days),
@@ -121,7 +121,7 @@ def detect_spikes(store: Store, config: KoeConfig, first: date, last: date) -> l
             last_end: datetime | None = None
             cooldown = timedelta(hours=rule.cooldown_hours)
             for spike in find_spikes(series, observed, brand, rule, first, last):
-                start = datetime.combine(spike.day, time(), tzinfo=timezone.utc)
+                start = datetime.combine(spike.day, time(), tzinfo=UTC)
                 stored = store.latest_alert_end(brand, model_id, start)
                 last_end = max((t for t in (last_end, stored) if t is not None), default=None)
                 ongoing = last_end is not None and start < last_end + cooldown

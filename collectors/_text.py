@@ -34,7 +34,10 @@ class _TextExtractor(HTMLParser):
         if self.pre_depth:
             self.parts.append(data)
         else:
-            self.parts.append(_SPACES.sub(" ", data.replace("\n", " ")))
+            text = _SPACES.sub(" ", data.replace("\n", " "))
+            if not self.parts or self.parts[-1].endswith("\n"):
+                text = text.lstrip(" ")
+            self.parts.append(text)
 
 
 def html_to_text(html: str | None) -> str:
@@ -48,7 +51,7 @@ def html_to_text(html: str | None) -> str:
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()
-    lines = (line.strip(" ") for line in "".join(parser.parts).split("\n"))
+    lines = (line.rstrip() for line in "".join(parser.parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from koe.config import DEFAULT_CONFIG, KoeConfig, load_config
@@ -77,9 +77,9 @@ def _run(config: KoeConfig, args: argparse.Namespace) -> int:
     from koe import pipeline
     from koe.privacy import resolve_key
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     interval = _interval(args, today)
-    run_id = f"cli-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    run_id = f"cli-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     key = resolve_key(os.environ.get(config.pseudonym_key_env), config.storage.path.parent)
     print(f"koe run {run_id}: {interval.start:%Y-%m-%d} .. "
           f"{interval.end - timedelta(days=1):%Y-%m-%d} into {config.storage.path}")

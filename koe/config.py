@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -291,7 +291,7 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>", base_dir: Path |
             and any(o["loc"][:len(err["loc"])] == err["loc"] and o is not err for o in errors))]
         lines = [_describe(err, raw) for err in errors]  # type: ignore[arg-type]
         raise ConfigError(f"{origin} is not valid:\n  " + "\n  ".join(lines)) from None
-    return _resolve(config, base_dir, today or datetime.now(timezone.utc).date())
+    return _resolve(config, base_dir, today or datetime.now(UTC).date())
 
 
 def _resolve(config: KoeConfig, base_dir: Path | None, today: date) -> KoeConfig:

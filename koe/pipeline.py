@@ -12,14 +12,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from koe import staging
 from koe.config import FileSource, KoeConfig
 from koe.errors import KoeError
 from koe.privacy import pseudonymise
-from koe import staging
 from storage import AlertRow, RunLogEntry, ScoreRow, Store
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ class Interval:
         """Whole UTC days from ``first`` to ``last`` inclusive."""
         if last < first:
             raise KoeError(f"end date {last} is before start date {first}")
-        start = datetime.combine(first, dtime(), tzinfo=timezone.utc)
-        end = datetime.combine(last + timedelta(days=1), dtime(), tzinfo=timezone.utc)
+        start = datetime.combine(first, dtime(), tzinfo=UTC)
+        end = datetime.combine(last + timedelta(days=1), dtime(), tzinfo=UTC)
         return cls(start, end)
 
     @property
@@ -115,8 +116,8 @@ def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
     query = config.brand(job.brand).parsed_query if job.brand else None
     since, until = datetime.fromisoformat(job.since), datetime.fromisoformat(job.until)
     try:
-        collector = build_collector(source, brands=config.brands, client=client, sleep=sleep)
-        n = staging.write_mentions(directory, job.job_id, collector.fetch(query, since, until))
+        with build_collector(source, brands=config.brands, client=client, sleep=sleep) as collector:
+            n = staging.write_mentions(directory, job.job_id, collector.fetch(query, since, until))
     except Exception as e:
         manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
                                     "failed", 0, time.perf_counter() - started, str(e))
@@ -162,7 +163,7 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
         entries.append(RunLogEntry(
             run_id, "collect", manifest.status, kept, manifest.seconds, manifest.source,
             manifest.brand, interval.start, interval.end, manifest.error))
-    new = store.upsert_mentions(rows, datetime.now(timezone.utc))
+    new = store.upsert_mentions(rows, datetime.now(UTC))
     # Cursors move only after the rows are stored, and only for jobs that completed.
     for manifest in found:
         if manifest.status == "ok":

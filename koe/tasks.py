@@ -7,7 +7,7 @@ functions convert at that boundary so the DAG file stays pure wiring. They impor
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from koe import pipeline
@@ -31,12 +31,12 @@ def interval(start: datetime | None, end: datetime | None,
     """The data interval, or for a run without one, the UTC day before ``run_after``."""
     if start is not None and end is not None and end > start:
         return pipeline.Interval(_utc(start), _utc(end))
-    anchor = _utc(run_after or datetime.now(timezone.utc)).date()
+    anchor = _utc(run_after or datetime.now(UTC)).date()
     return pipeline.Interval.days(anchor - timedelta(days=1), anchor - timedelta(days=1))
 
 
 def _utc(value: datetime) -> datetime:
-    return datetime.fromtimestamp(value.timestamp(), tz=timezone.utc)
+    return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
 def plan(iv: pipeline.Interval) -> list[dict[str, str]]:

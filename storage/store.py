@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +178,7 @@ class Store:
     def log_steps(self, entries: Sequence[RunLogEntry]) -> None:
         if not entries:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with session(self.path) as con:
             con.executemany(
                 """INSERT OR REPLACE INTO run_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -205,7 +205,7 @@ class Store:
     def write_scores(self, model_id: str, model_version: str, rows: Sequence[ScoreRow]) -> None:
         if not rows:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         table = pa.table({
             "source": [r.source for r in rows],
             "source_id": [r.source_id for r in rows],

@@ -39,7 +39,7 @@ def test_daily_dag_shape(dagbag) -> None:
     dag = dagbag.dags["koe_daily"]
     order = ["plan", "collect", "load", "score", "aggregate", "detect"]
     assert {t.task_id for t in dag.tasks} == set(order)
-    for upstream, downstream in zip(order, order[1:]):
+    for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     # load runs even when one source failed, so the others still land
     assert dag.get_task("load").trigger_rule == "all_done"

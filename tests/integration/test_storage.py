@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,7 +11,7 @@ from koe.records import Engagement, Mention
 from storage import ScoreRow, Store, read_snapshot
 from storage.db import migrations, session
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _mentions(day: int, n: int, brands: tuple[str, ...] = ("Aurora Coffee",)) -> list[Mention]:

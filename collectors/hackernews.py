@@ -1,0 +1,213 @@
+"""Hacker News through the Algolia HN Search API (``/search_by_date``).
+
+Algolia has no OR, so each top-level alternative of a brand query is its own search and
+hits are deduplicated by ``objectID``. Algolia serves at most 1000 hits per search
+(``nbPages`` stops there even when ``nbHits`` is larger); when a search hits that cap we
+search again with the upper time bound moved to the oldest hit seen (``created_at_i`` <=
+that second, so hits sharing it are not lost; repeats are deduplicated), until the
+window is exhausted or ``max_pages`` (counted per alternative) runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from collectors._http import JsonHttp
+from collectors._paging import PageNumberPaginator
+from collectors._text import html_to_text
+from collectors.base import Collector, CollectorError, MalformedResponseError
+from koe.config import Brand, HackerNewsSource
+from koe.query import Query
+from koe.records import Engagement, Mention
+
+logger = logging.getLogger(__name__)
+
+ITEM_URL = "https://news.ycombinator.com/item?id={}"
+
+
+@dataclass(frozen=True)
+class _Page:
+    mentions: tuple[Mention, ...]
+    skipped: int
+    oldest: int | None
+    capped: bool
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _created(hit: Mapping[str, Any]) -> datetime | None:
+    epoch = _int(hit.get("created_at_i"))
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, UTC)
+    raw = _str(hit.get("created_at"))
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(
+        UTC
+    )
+
+
+def parse_hit(hit: Any, source: str) -> Mention | None:
+    """One Algolia hit (story or comment) as a Mention, or None if it lacks id, date or text."""
+    if not isinstance(hit, Mapping):
+        return None
+    object_id = hit.get("objectID")
+    if isinstance(object_id, int) and not isinstance(object_id, bool):
+        object_id = str(object_id)
+    if not _str(object_id):
+        return None
+    created_at = _created(hit)
+    if created_at is None:
+        return None
+    story_title = _str(hit.get("title"))
+    comment = _str(hit.get("comment_text"))
+    if comment is not None:
+        text = html_to_text(comment)
+        title = story_title or _str(hit.get("story_title"))
+    else:
+        # A link story has no body; its title is what people wrote about the brand.
+        body = html_to_text(_str(hit.get("story_text")))
+        title = story_title or _str(hit.get("story_title"))
+        text = "\n".join(p for p in (title, body) if p)
+    if not text:
+        return None
+    return Mention(
+        source=source,
+        source_id=str(object_id),
+        text=text,
+        created_at=created_at,
+        url=ITEM_URL.format(object_id),
+        author=_str(hit.get("author")),
+        title=title,
+        engagement=Engagement(likes=_int(hit.get("points")), replies=_int(hit.get("num_comments"))),
+    )
+
+
+class HackerNewsCollector(Collector[HackerNewsSource]):
+    type = "hackernews"
+    per_query = True
+
+    def __init__(
+        self,
+        config: HackerNewsSource,
+        *,
+        brands: Sequence[Brand],
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(config, brands=brands, client=client, sleep=sleep)
+        self.http = JsonHttp(self.name, client=client, sleep=sleep)
+        self.url = config.base_url.rstrip("/") + "/search_by_date"
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
+        if query is None:
+            raise CollectorError(
+                f"{self.name}: Hacker News is searched per brand query; call fetch(query, ...) "
+                "once per brand (the pipeline does this when per_query is True)"
+            )
+        self._check_window(since, until)
+        seen: set[str] = set()
+        for alternative in query.search_alternatives():
+            yield from self._search(alternative, since, until, seen)
+
+    def _search(
+        self, text: str, since: datetime, until: datetime, seen: set[str]
+    ) -> Iterator[Mention]:
+        lower = int(since.timestamp())
+        # created_at_i is whole seconds; ceil keeps a fractional `until` exclusive.
+        upper_i = int(-(-until.timestamp() // 1))
+        pages_left = self.config.max_pages
+        yielded = skipped = 0
+        while True:
+            paginator = PageNumberPaginator(label=f"{self.name} query {text!r}")
+            page: int | None = 0
+            oldest: int | None = None
+            capped = False
+            while page is not None:
+                if pages_left <= 0:
+                    logger.warning(
+                        "%s: stopped query %r after max_pages=%d pages; older mentions in the "
+                        "window were not fetched (raise max_pages to get them)",
+                        self.name, text, self.config.max_pages,
+                    )
+                    return
+                params: dict[str, str | int] = {
+                    "query": text,
+                    "tags": self.config.tags,
+                    "numericFilters": f"created_at_i>={lower},created_at_i<{upper_i}",
+                    "hitsPerPage": self.config.hits_per_page,
+                    "page": page,
+                }
+                body = self.http.get_json(self.url, params, query_label=text)
+                pages_left -= 1
+                result = self._parse_page(body, text, params, since, until)
+                skipped += result.skipped
+                if result.oldest is not None:
+                    oldest = result.oldest if oldest is None else min(oldest, result.oldest)
+                for mention in result.mentions:
+                    if mention.source_id not in seen:
+                        seen.add(mention.source_id)
+                        yielded += 1
+                        yield mention
+                capped = result.capped
+                page = paginator.next_page(body)
+            if not (capped and oldest is not None and oldest + 1 < upper_i):
+                break
+            upper_i = oldest + 1
+            logger.info("%s: query %r hit Algolia's 1000-hit cap; continuing before %s",
+                        self.name, text, datetime.fromtimestamp(upper_i, UTC))
+        if skipped:
+            logger.warning("%s: skipped %d hits for query %r without objectID, date or text",
+                           self.name, skipped, text)
+        logger.info("%s: %d mentions for query %r", self.name, yielded, text)
+
+    def _parse_page(self, body: Any, text: str, params: Mapping[str, Any], since: datetime,
+                    until: datetime) -> _Page:
+        hits = body.get("hits") if isinstance(body, Mapping) else None
+        if not isinstance(hits, list):
+            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            raise MalformedResponseError(
+                f"{self.name}: response to query {text!r} from "
+                f"{httpx.URL(self.url, params=dict(params))} has no 'hits' list (got {found}); "
+                "check base_url points at the Algolia HN Search API (…/api/v1)"
+            )
+        mentions: list[Mention] = []
+        skipped = 0
+        oldest: int | None = None
+        for hit in hits:
+            mention = parse_hit(hit, self.name)
+            if mention is None:
+                skipped += 1
+                continue
+            epoch = int(mention.created_at.timestamp())
+            oldest = epoch if oldest is None else min(oldest, epoch)
+            if since <= mention.created_at < until:
+                mentions.append(mention)
+        nb_hits, nb_pages = _int(body.get("nbHits")), _int(body.get("nbPages"))
+        per_page, page = _int(body.get("hitsPerPage")), _int(body.get("page"))
+        capped = (
+            bool(hits) and None not in (nb_hits, nb_pages, per_page, page)
+            and page >= nb_pages - 1  # type: ignore[operator]
+            and nb_hits > nb_pages * per_page  # type: ignore[operator]
+        )
+        return _Page(tuple(mentions), skipped, oldest, capped)
