@@ -12,7 +12,7 @@ Periods are whole UTC days, ``start`` and ``end`` both included, matching how
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -60,7 +60,7 @@ class _Where:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _period(where: _Where, column: str, start: date, end: date) -> None:

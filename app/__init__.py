@@ -1,0 +1,1 @@
+"""Koe's Streamlit dashboard: reads the published snapshot through ``storage`` only."""
