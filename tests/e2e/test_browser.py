@@ -202,6 +202,7 @@ def test_mentions_show_untrusted_text_inertly(served: str, page: object, tmp_pat
 
 def test_pipeline_page_renders(served: str, page: object) -> None:
     _open(page, f"{served}/pipeline")
-    page.wait_for_selector("[data-testid=stDataFrame]", timeout=RENDER_MS)
+    # Streamlit renders elements one by one: wait for the second table, not just the first.
+    page.locator("[data-testid=stDataFrame]").nth(1).wait_for(timeout=RENDER_MS)
     assert page.locator("[data-testid=stDataFrame]").count() == 2
     _no_exception(page)

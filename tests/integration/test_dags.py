@@ -84,9 +84,15 @@ def test_dags_test_runs_the_pipeline_into_duckdb(tmp_path: Path, airflow_env) ->
         scores = con.execute("SELECT count(*), any_value(model_id) FROM scores").fetchall()[0]
         aggregates = con.execute("SELECT sum(mentions) FROM daily_aggregates").fetchall()[0][0]
         steps = {r[0] for r in con.execute("SELECT DISTINCT step FROM run_log").fetchall()}
+        interval = con.execute("SELECT DISTINCT interval_start, interval_end FROM run_log"
+                               " WHERE step = 'load'").fetchall()
     finally:
         con.close()
-    assert mentions[0] > 50 and mentions[1] == mentions[2] == day  # exactly the data interval
+    # exactly one day, the run's data interval, around the requested date
+    assert len(interval) == 1
+    start, end = interval[0]
+    assert end - start == timedelta(days=1) and abs(start.date() - day) <= timedelta(days=1)
+    assert mentions[0] > 50 and mentions[1] == mentions[2] == start.date()
     assert scores == (mentions[0], "koe-e5")
     assert aggregates >= mentions[0]  # a mention of two brands counts for each
     assert steps == {"collect", "load", "score", "aggregate", "detect"}
