@@ -18,7 +18,9 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "demo: stopped"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
 
 start() {  # start NAME CMD...: own process group, so Ctrl-C stops its children too
   local name=$1; shift
@@ -28,7 +30,7 @@ start() {  # start NAME CMD...: own process group, so Ctrl-C stops its children 
 
 wait_for() {  # wait_for URL SECONDS NAME
   local deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$1"; do
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
     if [ $SECONDS -ge $deadline ]; then echo "demo: $3 did not start; see $logs" >&2; exit 1; fi
     sleep 1
   done
