@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== import contracts"; lint-imports
 echo "== ruff"; ruff check .
+echo "== mypy"; mypy
 echo "== pytest"; python -m pytest "$@"
