@@ -87,14 +87,13 @@ def plan(config: KoeConfig, interval: Interval, store: Store | None = None) -> l
     A cursor behind the interval widens the window back to it (at most ``MAX_LOOKBACK``), so
     a missed day is filled by the next run; a cursor ahead (a backfill) is ignored.
     """
-    from collectors.registry import build_collector
+    from collectors.registry import COLLECTORS
 
     store = store or Store(config.storage.path)
     cursors = store.cursors()
     out = []
     for source in config.sources:
-        per_query = type(build_collector(source, brands=config.brands)).per_query
-        brands = [b.name for b in config.brands] if per_query else [""]
+        brands = [b.name for b in config.brands] if COLLECTORS[source.type].per_query else [""]
         for brand in brands:
             since = interval.start
             cursor = cursors.get((source.name, brand))
@@ -148,6 +147,13 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
     found = staging.manifests(directory)
     entries, rows, done = [], [], []
     dropped = 0
+    configured = {s.name for s in config.sources}
+    stale = [m for m in found if m.source not in configured]
+    if stale:
+        log.warning("ignoring staged results of sources no longer configured: %s",
+                    ", ".join(sorted({m.source for m in stale})))
+        staging.clear(directory, [m.job_id for m in stale])
+        found = [m for m in found if m.source in configured]
     for manifest in found:
         source = config.source(manifest.source)
         kept = 0
