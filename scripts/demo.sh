@@ -51,10 +51,17 @@ until airflow dags list -o plain 2>/dev/null | grep -q koe_daily; do
   [ $SECONDS -lt $deadline ] || { echo "demo: the dag-processor did not load dags/koe_daily.py" >&2; exit 1; }
   sleep 2
 done
-airflow dags unpause koe_daily >/dev/null
 from=$(date -u -d "$DAYS days ago" +%Y-%m-%d); to=$(date -u -d "1 day ago" +%Y-%m-%d)
-airflow backfill create --dag-id koe_daily --from-date "$from" --to-date "$to" \
-  --max-active-runs 1 --reprocess-behavior failed >"$logs/backfill.log" 2>&1
+# SQLite metadata allows one writer: retry if the scheduler holds the lock at that moment.
+for attempt in 1 2 3 4 5; do
+  if airflow backfill create --dag-id koe_daily --from-date "$from" --to-date "$to" \
+      --max-active-runs 1 --reprocess-behavior failed >"$logs/backfill.log" 2>&1; then
+    break
+  fi
+  [ "$attempt" -lt 5 ] || { echo "demo: could not create the backfill; see $logs/backfill.log" >&2; exit 1; }
+  sleep 3
+done
+airflow dags unpause koe_daily >/dev/null
 
 cat <<MSG
 
