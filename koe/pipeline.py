@@ -192,15 +192,23 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
                       {"new": new, "dropped": dropped, "failed": [m.source for m in failed]})
 
 
-def score(config: KoeConfig, run_id: str, store: Store | None = None) -> StepReport:
-    """Score every mention that has no score from the configured model yet."""
+def score(config: KoeConfig, run_id: str, store: Store | None = None, *,
+          rescore: bool = False) -> StepReport:
+    """Score every mention without a current score from the configured model.
+
+    ``rescore`` drops the model's stored scores first, so every mention is scored again.
+    """
     from sentiment import load_analyzer
 
     started = time.perf_counter()
     store = store or Store(config.storage.path)
     analyzer = load_analyzer(config.sentiment, config.topics)
+    if rescore:
+        dropped = store.delete_scores(analyzer.model_id)
+        log.info("dropped %d stored scores of %s", dropped, analyzer.model_id)
     total = 0
-    while pending := store.pending_texts(analyzer.model_id, limit=SCORE_CHUNK):
+    while pending := store.pending_texts(analyzer.model_id, analyzer.model_version,
+                                         limit=SCORE_CHUNK):
         results = analyzer.analyze([p.text for p in pending], [p.language for p in pending])
         store.write_scores(analyzer.model_id, analyzer.model_version, [
             ScoreRow(p.source, p.source_id, a.label, a.p_negative, a.p_neutral, a.p_positive,
@@ -210,7 +218,7 @@ def score(config: KoeConfig, run_id: str, store: Store | None = None) -> StepRep
         log.info("scored %d mentions with %s (%.0f texts/s)", total, analyzer.model_id,
                  total / elapsed if elapsed else 0.0)
     seconds = time.perf_counter() - started
-    store.log_steps([RunLogEntry(run_id, "score", "ok", total, seconds,
+    store.log_steps([RunLogEntry(run_id, "rescore" if rescore else "score", "ok", total, seconds,
                                  message=f"{analyzer.model_id} {analyzer.model_version}")])
     store.publish()
     return StepReport("score", total, seconds,

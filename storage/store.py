@@ -188,13 +188,19 @@ class Store:
 
     # scores -------------------------------------------------------------------------------
 
-    def pending_texts(self, model_id: str, limit: int | None = None) -> list[PendingText]:
-        """Mentions that have no score from ``model_id`` yet, oldest first."""
+    def pending_texts(self, model_id: str, model_version: str | None = None,
+                      limit: int | None = None) -> list[PendingText]:
+        """Mentions without a current score from ``model_id``, oldest first.
+
+        A score from another version of the model counts as missing, so a retrained model
+        re-scores instead of mixing versions.
+        """
         sql = """SELECT m.source, m.source_id, m.text, m.language FROM mentions m
-                 ANTI JOIN (SELECT source, source_id FROM scores WHERE model_id = ?) s
+                 ANTI JOIN (SELECT source, source_id FROM scores
+                            WHERE model_id = ? AND (? IS NULL OR model_version = ?)) s
                  USING (source, source_id)
                  ORDER BY m.created_at, m.source, m.source_id"""
-        params: list[Any] = [model_id]
+        params: list[Any] = [model_id, model_version, model_version]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
