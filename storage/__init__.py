@@ -5,10 +5,11 @@ changes this package's configuration, not its callers.
 """
 
 from storage.db import StorageError, publish, read_snapshot, snapshot_path
-from storage.store import AlertRow, PendingText, RunLogEntry, ScoreRow, Store, alert_json
+from storage.store import AlertRow, AspectRow, PendingText, RunLogEntry, ScoreRow, Store, alert_json
 
 __all__ = [
     "AlertRow",
+    "AspectRow",
     "PendingText",
     "RunLogEntry",
     "ScoreRow",

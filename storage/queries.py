@@ -142,12 +142,11 @@ def daily_topics(con: duckdb.DuckDBPyConnection, model_id: str, start: date, end
     where.any_of("m.source", sources)
     where.any_of("coalesce(m.language, 'und')", languages)
     return _frame(con, f"""
-        SELECT m.created_at::DATE AS day, b.brand, t.topic, count(*)::BIGINT AS mentions,
+        SELECT m.created_at::DATE AS day, b.brand, s.topic, count(*)::BIGINT AS mentions,
                count(*) FILTER (s.label = 'positive')::BIGINT AS positive,
                count(*) FILTER (s.label = 'negative')::BIGINT AS negative
         FROM mentions m, unnest(m.brands) AS b(brand)
-        JOIN scores s ON s.source = m.source AND s.source_id = m.source_id,
-             unnest(s.topics) AS t(topic)
+        JOIN mention_topic_sentiment s ON s.source = m.source AND s.source_id = m.source_id
         WHERE {where.sql()}
         GROUP BY ALL ORDER BY day, brand, topic""", where.params)
 

@@ -40,6 +40,17 @@ ON CONFLICT (source, source_id) DO UPDATE SET
 
 
 @dataclass(frozen=True, slots=True)
+class AspectRow:
+    """One clause of a mention: its text, topics and own sentiment."""
+
+    clause: int
+    text: str
+    label: str
+    score: float
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     source: str
     source_id: str
@@ -49,6 +60,8 @@ class ScoreRow:
     p_positive: float
     score: float
     topics: tuple[str, ...]
+    emotion: str | None = None
+    aspects: tuple[AspectRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +237,38 @@ class Store:
             "score": [r.score for r in rows],
             "topics": [list(r.topics) for r in rows],
             "scored_at": pa.array([now] * len(rows), _TS),
+            "emotion": pa.array([r.emotion for r in rows], pa.string()),
+        })
+        aspects = [(r, a) for r in rows for a in r.aspects]
+        clauses = pa.table({
+            "source": pa.array([r.source for r, _ in aspects], pa.string()),
+            "source_id": pa.array([r.source_id for r, _ in aspects], pa.string()),
+            "model_id": pa.array([model_id] * len(aspects), pa.string()),
+            "clause": pa.array([a.clause for _, a in aspects], pa.int32()),
+            "text": pa.array([a.text for _, a in aspects], pa.string()),
+            "label": pa.array([a.label for _, a in aspects], pa.string()),
+            "score": pa.array([a.score for _, a in aspects], pa.float64()),
+            "topics": pa.array([list(a.topics) for _, a in aspects], pa.list_(pa.string())),
         })
         with session(self.path) as con:
             con.register("incoming", table)
-            con.execute("INSERT OR REPLACE INTO scores SELECT * FROM incoming")
+            con.register("incoming_clauses", clauses)
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT OR REPLACE INTO scores BY NAME SELECT * FROM incoming")
+            # A re-scored mention may split into fewer clauses than before: replace them all.
+            con.execute("""DELETE FROM aspect_sentiments a USING incoming i
+                           WHERE a.source = i.source AND a.source_id = i.source_id
+                             AND a.model_id = i.model_id""")
+            con.execute("INSERT INTO aspect_sentiments BY NAME SELECT * FROM incoming_clauses")
+            con.execute("COMMIT")
             con.unregister("incoming")
+            con.unregister("incoming_clauses")
 
     def delete_scores(self, model_id: str) -> int:
         with session(self.path) as con:
             n = con.execute("SELECT count(*) FROM scores WHERE model_id = ?", [model_id]).fetchall()
             con.execute("DELETE FROM scores WHERE model_id = ?", [model_id])
+            con.execute("DELETE FROM aspect_sentiments WHERE model_id = ?", [model_id])
         return int(n[0][0])
 
     # aggregates ---------------------------------------------------------------------------
@@ -268,13 +303,12 @@ class Store:
             )
             con.execute(
                 """INSERT INTO daily_topics
-                SELECT m.created_at::DATE, b.brand, t.topic, ?, count(*),
-                       count(*) FILTER (s.label = 'positive'),
-                       count(*) FILTER (s.label = 'negative')
+                SELECT m.created_at::DATE, b.brand, mt.topic, ?, count(*),
+                       count(*) FILTER (mt.label = 'positive'),
+                       count(*) FILTER (mt.label = 'negative')
                 FROM mentions m, unnest(m.brands) AS b(brand)
-                JOIN scores s ON s.source = m.source AND s.source_id = m.source_id
-                             AND s.model_id = ?,
-                     unnest(s.topics) AS t(topic)
+                JOIN mention_topic_sentiment mt
+                  ON mt.source = m.source AND mt.source_id = m.source_id AND mt.model_id = ?
                 GROUP BY ALL""",
                 [model_id, model_id],
             )
