@@ -97,3 +97,17 @@ def test_readers_see_only_published_data(tmp_path: Path) -> None:
             raise AssertionError("the snapshot must be read-only")
         except duckdb.Error:
             pass
+
+
+def test_scores_of_another_model_version_count_as_missing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "k.duckdb")
+    store.upsert_mentions(_mentions(0, 3), T0)
+    store.write_scores("m", "v1", [ScoreRow(p.source, p.source_id, "neutral", 0.2, 0.6, 0.2, 0.0, ())
+                                   for p in store.pending_texts("m", "v1")])
+    assert store.pending_texts("m", "v1") == []
+    assert len(store.pending_texts("m", "v2")) == 3  # a retrained model re-scores everything
+    store.write_scores("m", "v2", [ScoreRow(p.source, p.source_id, "positive", 0.1, 0.1, 0.8, 0.7, ())
+                                   for p in store.pending_texts("m", "v2")])
+    with session(store.path) as con:
+        versions = con.execute("SELECT DISTINCT model_version FROM scores").fetchall()
+    assert versions == [("v2",)]  # replaced, never mixed
