@@ -16,17 +16,31 @@ _MODELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# "<prefix><argument>" -> (module, factory taking the argument, description)
+_PREFIXES: dict[str, tuple[str, str, str]] = {
+    "hf:": ("sentiment._hf", "load_hf_scorer",
+            "any Hugging Face sequence-classification model: hf:<local path or hub id>"),
+}
+
+
 def available_models() -> dict[str, str]:
-    """Known model ids and what each one is."""
-    return {model_id: desc for model_id, (_, _, desc) in _MODELS.items()}
+    """Known model ids (and id prefixes, like ``hf:``) and what each one is."""
+    models = {model_id: desc for model_id, (_, _, desc) in _MODELS.items()}
+    models.update({f"{prefix}<model>": desc for prefix, (_, _, desc) in _PREFIXES.items()})
+    return models
 
 
 def load_scorer(model_id: str, *, batch_size: int = 64) -> Scorer:
+    for prefix, (module_name, factory_name, _) in _PREFIXES.items():
+        if model_id.startswith(prefix):
+            load: Callable[..., Scorer] = getattr(importlib.import_module(module_name), factory_name)
+            return load(model_id.removeprefix(prefix), batch_size=batch_size)
     try:
         module_name, factory_name, _ = _MODELS[model_id]
     except KeyError:
         raise SentimentError(
-            f"unknown sentiment model {model_id!r}; known models: {', '.join(sorted(_MODELS))}"
+            f"unknown sentiment model {model_id!r}; known models: {', '.join(sorted(_MODELS))}, "
+            f"or {', '.join(p + '<model>' for p in _PREFIXES)}"
         ) from None
     factory: Callable[..., Scorer] = getattr(importlib.import_module(module_name), factory_name)
     return factory(batch_size=batch_size)
