@@ -6,15 +6,20 @@ This is an edge: it reads the environment, builds the typed config and passes it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from koe.config import DEFAULT_CONFIG, KoeConfig, load_config
+from koe.config import DEFAULT_CONFIG, KoeConfig, SentimentSettings, load_config
 from koe.errors import KoeError
+
+if TYPE_CHECKING:
+    from koe.pipeline import StepReport
 
 log = logging.getLogger("koe")
 
@@ -59,6 +64,24 @@ def _parser() -> argparse.ArgumentParser:
     check_sub = check.add_subparsers(dest="config_command", required=True)
     chk = check_sub.add_parser("check", help="validate the config file and print a summary")
     chk.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
+
+    ev = sub.add_parser("eval", help="score a labelled CSV/TSV/JSONL file and print its metrics")
+    ev.add_argument("file", type=Path, help="labelled texts (.csv, .tsv or .jsonl)")
+    ev.add_argument("--text-col", required=True, help="column (or JSON key) with the text")
+    ev.add_argument("--label-col", required=True, help="column (or JSON key) with the label")
+    ev.add_argument("--label-map", default=None,
+                    help="raw labels to negative/neutral/positive, e.g. 0=negative,1=neutral,"
+                         "2=positive (the three words themselves always count)")
+    ev.add_argument("--model", default=None,
+                    help="model id (default: the config's sentiment.model, else koe-e5)")
+    ev.add_argument("--config", type=Path, default=None,
+                    help=f"config file for the model (default: {DEFAULT_CONFIG} if present)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--limit", type=int, default=None, help="only the first N rows of the file")
+
+    rescore = sub.add_parser("rescore",
+                             help="re-score every stored mention with the configured model")
+    rescore.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
     return p
 
 
@@ -101,9 +124,7 @@ def _run(config: KoeConfig, args: argparse.Namespace) -> int:
         ("aggregate", lambda: pipeline.aggregate(config, run_id)),
     ]
     for name, step in steps:
-        report = step()
-        extra = ", ".join(f"{k}={v}" for k, v in report.detail.items() if v not in ([], None))
-        print(f"  {name:<40} {report.items:>7} rows  {report.seconds:7.1f}s  {extra}")
+        _print_step(name, step())
     started = time.perf_counter()
     new = pipeline.detect(config, interval, run_id)
     print(f"  {'detect':<40} {len(new):>7} new alerts {time.perf_counter() - started:5.1f}s")
@@ -111,6 +132,59 @@ def _run(config: KoeConfig, args: argparse.Namespace) -> int:
         print(f"    ALERT {a.brand} {a.window_start:%Y-%m-%d} [{a.severity}] {a.reason}")
     print(f"done in {time.perf_counter() - t0:.1f}s" + (f", {failures} source(s) failed" if failures else ""))
     return 1 if failures else 0
+
+
+def _print_step(name: str, report: StepReport) -> None:
+    extra = ", ".join(f"{k}={v}" for k, v in report.detail.items() if v not in ([], None))
+    print(f"  {name:<40} {report.items:>7} rows  {report.seconds:7.1f}s  {extra}")
+
+
+def _rescore(config: KoeConfig) -> int:
+    from koe import pipeline
+
+    path = config.storage.path
+    if not path.exists():
+        raise KoeError(f"no database at {path}; run `koe run --days 30` first")
+    run_id = f"cli-rescore-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    print(f"koe rescore {run_id}: every mention in {path} with {config.sentiment.model}")
+    t0 = time.perf_counter()
+    _print_step("rescore", pipeline.score(config, run_id, rescore=True))
+    _print_step("aggregate", pipeline.aggregate(config, run_id))
+    print(f"done in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def _eval_settings(args: argparse.Namespace) -> SentimentSettings:
+    if args.model:
+        return SentimentSettings(model=args.model)
+    if args.config is not None:  # named on the command line: it must exist
+        return load_config(args.config).sentiment
+    default = Path(DEFAULT_CONFIG)
+    return load_config(default).sentiment if default.exists() else SentimentSettings()
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from sentiment import load_analyzer
+    from sentiment.evaluate import (
+        evaluate,
+        format_report,
+        parse_label_map,
+        read_labelled,
+        report_json,
+    )
+
+    if args.limit is not None and args.limit < 1:
+        raise KoeError("--limit must be at least 1")
+    label_map = parse_label_map(args.label_map) if args.label_map else None
+    data = read_labelled(args.file, args.text_col, args.label_col, label_map, args.limit)
+    if not data.rows:
+        raise KoeError(f"{args.file}: no row has a label that maps to negative, neutral or "
+                       f"positive ({data.skipped} skipped); pass --label-map")
+    # Stray prints from model libraries must not corrupt the one JSON object on stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        report = evaluate(data, load_analyzer(_eval_settings(args), []))
+    print(report_json(report) if args.json else format_report(report))
+    return 0
 
 
 def _alerts_list(config: KoeConfig, as_json: bool) -> int:
@@ -161,11 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return _train(args)
+        if args.command == "eval":
+            return _eval(args)
         config = load_config(args.config)
         if args.command == "run":
             return _run(config, args)
         if args.command == "alerts":
             return _alerts_list(config, args.json)
+        if args.command == "rescore":
+            return _rescore(config)
         if args.command == "config":
             print(f"{args.config}: ok; {len(config.brands)} brands, {len(config.sources)} sources, "
                   f"{len(config.topics)} topics, model {config.sentiment.model}, "
