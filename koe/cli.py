@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     sent.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     sent.add_argument("--out", type=Path, default=None, help="artefact folder (default: shipped)")
     sent.add_argument("--seed", type=int, default=0)
-    sent.add_argument("--max-english", type=int, default=20_000,
+    sent.add_argument("--max-english", type=int, default=0,
                       help="English training tweets sampled from the pool (0 = all)")
 
     check = sub.add_parser("config", help="configuration")
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="raw labels to negative/neutral/positive, e.g. 0=negative,1=neutral,"
                          "2=positive (the three words themselves always count)")
     ev.add_argument("--model", default=None,
-                    help="model id (default: the config's sentiment.model, else koe-e5)")
+                    help="model id (default: the config's sentiment.model, else koe-minilm)")
     ev.add_argument("--config", type=Path, default=None,
                     help=f"config file for the model (default: {DEFAULT_CONFIG} if present)")
     ev.add_argument("--json", action="store_true", help="print one JSON object")

@@ -134,7 +134,7 @@ class Topic(_Model):
 
 
 class SentimentSettings(_Model):
-    model: str = "koe-e5"
+    model: str = "koe-minilm"
     batch_size: int = Field(default=256, ge=1)
     topic_threshold: float = Field(default=0.80, ge=0, le=1)
     max_topics: int = Field(default=3, ge=1)

@@ -217,7 +217,7 @@ def analyze_with_aspects(analyzer: Any, pending: Sequence[PendingText]) -> list[
         else:
             aspects = (AspectRow(0, p.text, a.label, a.score, a.topics),)
         rows.append(ScoreRow(p.source, p.source_id, a.label, a.p_negative, a.p_neutral,
-                             a.p_positive, a.score, a.topics, getattr(a, "emotion", None),
+                             a.p_positive, a.score, a.topics, a.emotion,
                              aspects))
     return rows
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,21 @@ class Score:
     model_version: str
     language: str
     head: str  # which classifier scored the text, e.g. "en", "ja" or "vader"
+    # TweetEval emotion (anger/joy/optimism/sadness), for models that have an emotion head.
+    emotion: str | None = None
+    p_anger: float | None = None
+    p_joy: float | None = None
+    p_optimism: float | None = None
+    p_sadness: float | None = None
+
+    def with_emotions(self, names: Sequence[str], proba: Sequence[float]) -> Score:
+        """This score plus emotion probabilities (in ``names`` order); NaN means no emotion head."""
+        if any(p != p for p in proba):  # NaN: no emotion head covered this text
+            return self
+        values = dict(zip(names, (float(p) for p in proba), strict=True))
+        return replace(self, emotion=max(values, key=values.__getitem__),
+                       p_anger=values["anger"], p_joy=values["joy"],
+                       p_optimism=values["optimism"], p_sadness=values["sadness"])
 
     @property
     def score(self) -> float:
@@ -110,3 +126,31 @@ class Scorer(ABC):
     def _score_batch(self, texts: list[str], languages: list[str],
                      embeddings: np.ndarray | None) -> list[Score]:
         """Score one batch; ``embeddings`` are the texts' e5 vectors when the caller has them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredBatch:
+    """One scored batch, and per encoder name the rows it embedded and their vectors (for topics)."""
+
+    scores: list[Score]
+    embeddings: dict[str, tuple[list[int], np.ndarray]]
+
+
+class MultiEncoderScorer(Scorer):
+    """A scorer whose texts are embedded by different encoders by language (koe-minilm).
+
+    Each encoder has its own topic space, so topics come from one tagger per encoder.
+    """
+
+    @abstractmethod
+    def score_batch(self, texts: list[str], languages: list[str], *, topics: bool = False) -> ScoredBatch:
+        """Scores, plus the embeddings topic tagging needs when ``topics``."""
+
+    @abstractmethod
+    def tagger_factories(self, topics: Sequence[Any], *, threshold: float,
+                         max_topics: int) -> dict[str, Callable[[], Any]]:
+        """A ``TopicTagger`` factory per encoder name; ``threshold`` is on koe-e5's scale."""
+
+    def _score_batch(self, texts: list[str], languages: list[str],
+                     embeddings: np.ndarray | None) -> list[Score]:
+        return self.score_batch(texts, languages).scores

@@ -79,3 +79,12 @@ def load_chabsa(data_dir: Path) -> list[Example]:
                 row = json.loads(line)
                 out.append(Example(row["sentence"], chabsa_sentence_label(row["opinions"]), row["company"]))
     return out
+
+
+EMOTION_DIR = Path("tweeteval_emotion")
+
+
+def load_tweeteval_emotion(data_dir: Path, split: str) -> list[Example]:
+    """TweetEval emotion (``train`` or ``val``): labels anger, joy, optimism, sadness."""
+    return [Example(row["text"], row["label_name"])
+            for row in _tsv_rows(_open(data_dir, EMOTION_DIR / f"{split}.tsv"))]

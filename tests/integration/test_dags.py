@@ -93,7 +93,7 @@ def test_dags_test_runs_the_pipeline_into_duckdb(tmp_path: Path, airflow_env) ->
     start, end = interval[0]
     assert end - start == timedelta(days=1) and abs(start.date() - day) <= timedelta(days=1)
     assert mentions[0] > 50 and mentions[1] == mentions[2] == start.date()
-    assert scores == (mentions[0], "koe-e5")
+    assert scores == (mentions[0], "koe-minilm")
     assert aggregates >= mentions[0]  # a mention of two brands counts for each
     assert steps == {"collect", "load", "score", "aggregate", "detect"}
     assert (tmp_path / "koe.read.duckdb").exists()  # published for the dashboard

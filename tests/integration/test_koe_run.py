@@ -65,7 +65,7 @@ def test_run_collects_scores_aggregates_and_finds_the_planted_spike(
         langs = dict(con.execute("SELECT language, count(*) FROM mentions GROUP BY 1").fetchall())
     finally:
         con.close()
-    assert models == [("koe-e5",)]
+    assert models == [("koe-minilm",)]
     assert langs.get("ja", 0) > 0.2 * counts["mentions"] and langs.get("en", 0) > 0
 
 

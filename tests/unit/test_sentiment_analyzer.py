@@ -25,7 +25,7 @@ TAXONOMY = (
 
 @pytest.fixture(scope="session")
 def settings() -> SentimentSettings:
-    return SentimentSettings(batch_size=4)
+    return SentimentSettings(model="koe-e5", batch_size=4)
 
 
 @pytest.fixture(scope="session")

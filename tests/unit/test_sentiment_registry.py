@@ -13,7 +13,7 @@ def test_unknown_model_lists_known_ids() -> None:
 
 
 def test_registry_lists_default_and_baseline() -> None:
-    assert {"koe-e5", "vader"} <= set(available_models())
+    assert {"koe-minilm", "koe-e5", "vader"} <= set(available_models())
 
 
 def test_errors_belong_to_the_koe_family() -> None:

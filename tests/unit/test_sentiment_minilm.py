@@ -1,0 +1,88 @@
+"""koe-minilm end to end on the built ONNX models and the committed artefact (no shared data)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from koe.config import SentimentSettings, Topic
+from sentiment import Analysis, Analyzer, load_analyzer
+from sentiment._minilm import EMOTIONS, MiniLMScorer, route
+
+TAXONOMY = (
+    Topic(name="delivery", description="Shipping, delivery times, couriers and damaged parcels",
+          description_ja="配送、配達の遅れ、梱包",
+          examples=("My order still hasn't arrived", "The package came crushed")),
+    Topic(name="billing", description="Charges, invoices, refunds and payment problems",
+          description_ja="請求、返金、支払い",
+          examples=("I was charged twice", "Still waiting for my refund")),
+    Topic(name="app", description="The mobile app: crashes, login and bugs",
+          description_ja="アプリの不具合、ログイン",
+          examples=("The app keeps crashing on startup",)),
+)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Analyzer:
+    return load_analyzer(SentimentSettings(model="koe-minilm", batch_size=4), TAXONOMY)
+
+
+def test_identity_and_version(minilm: Analyzer) -> None:
+    assert minilm.model_id == "koe-minilm"
+    assert minilm.model_version.startswith("koe-minilm-") and "-ja" in minilm.model_version
+    assert isinstance(minilm.scorer, MiniLMScorer)
+
+
+def test_fields_and_ranges(minilm: Analyzer) -> None:
+    texts = ["Great service!", "配送が遅い", "", "The weather is mild today.", "x" * 5000,
+             "@someone check http://t.co/abc &amp; more"]
+    out = minilm.analyze(texts)
+    assert len(out) == len(texts)
+    for a in out:
+        assert isinstance(a, Analysis)
+        probs = (a.p_negative, a.p_neutral, a.p_positive)
+        assert all(0.0 <= p <= 1.0 for p in probs) and math.isclose(sum(probs), 1.0, abs_tol=1e-6)
+        assert a.label == ("negative", "neutral", "positive")[probs.index(max(probs))]
+        assert a.score == pytest.approx(a.p_positive - a.p_negative)
+        assert len(a.topics) <= 3
+        emotions = (a.p_anger, a.p_joy, a.p_optimism, a.p_sadness)
+        assert a.emotion in EMOTIONS and all(p is not None for p in emotions)
+        assert math.isclose(sum(p for p in emotions if p is not None), 1.0, abs_tol=1e-6)
+    assert [a.language for a in out[:2]] == ["en", "ja"]
+
+
+def test_empty_input(minilm: Analyzer) -> None:
+    assert minilm.analyze([]) == []
+
+
+def test_router() -> None:
+    assert route("en") == "en" and route("ja") == "ja"
+    assert route("es") == "e5" and route("ko") == "e5"
+
+
+def test_no_japanese_text_meets_the_english_model(minilm: Analyzer) -> None:
+    pairs = minilm.analyze_scored(["この商品は最高です", "I love this product", "Me encanta", "great"],
+                                  [None, None, "es", "ja"])
+    assert [s.head for _, s in pairs] == ["ja", "minilm", "e5", "ja"]
+
+
+def test_obvious_polarity_and_emotion(minilm: Analyzer) -> None:
+    pos, neg, neu = minilm.analyze(["I absolutely love this, best purchase ever!",
+                                    "This is the worst service I have ever had. Furious.",
+                                    "The store opens at 9am on Monday."], ["en"] * 3)
+    assert (pos.label, neg.label, neu.label) == ("positive", "negative", "neutral")
+    assert neg.emotion == "anger" and pos.emotion in {"joy", "optimism"}
+
+
+def test_topics_for_english_and_japanese(minilm: Analyzer) -> None:
+    en, ja = minilm.analyze(["I was charged twice and still have no refund",
+                             "アプリがログイン後に毎回落ちる"])
+    assert "billing" in en.topics
+    assert "app" in ja.topics
+
+
+def test_scorer_interface_matches_analyzer(minilm: Analyzer) -> None:
+    texts = ["so happy with it", "meh"]
+    scores = minilm.scorer.score(texts, ["en", "en"])
+    assert [s.label for s in scores] == [a.label for a in minilm.analyze(texts, ["en", "en"])]
