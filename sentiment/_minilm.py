@@ -71,8 +71,11 @@ class OnnxMiniLM:
         from sentiment.finetune import base_model_dir
 
         self.tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
+        # No truncation: texts longer than MAX_TOKENS are scored whole, as overlapping windows.
+        self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
+        self._cls = self.tokenizer.token_to_id("[CLS]")
+        self._sep = self.tokenizer.token_to_id("[SEP]")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -89,45 +92,96 @@ class OnnxMiniLM:
             raise SentimentError(f"cannot load koe-minilm ONNX models from {build_dir}: {e}") from e
         self._lock = threading.Lock()
 
-    def _inputs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        encs = self.tokenizer.encode_batch([normalise(t) for t in texts])
-        width = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), width), dtype=np.int64)
-        mask = np.zeros((len(encs), width), dtype=np.int64)
-        for i, e in enumerate(encs):
-            ids[i, :len(e.ids)] = e.ids
-            mask[i, :len(e.ids)] = 1
+    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
+        """Token windows of at most MAX_TOKENS, the text each belongs to, and its weight.
+
+        A long text becomes windows of MAX_TOKENS-2 word pieces (plus [CLS]/[SEP]) overlapping
+        by a quarter; its result is the token-weighted mean of its windows' results.
+        """
+        body, step = MAX_TOKENS - 2, (MAX_TOKENS - 2) * 3 // 4
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        weight: list[float] = []
+        for i, enc in enumerate(self.tokenizer.encode_batch([normalise(t) for t in texts])):
+            ids = enc.ids
+            if len(ids) <= MAX_TOKENS:
+                windows.append(ids)
+                owner.append(i)
+                weight.append(1.0)
+                continue
+            pieces = ids[1:-1]
+            starts = list(range(0, max(len(pieces) - body, 0) + 1, step))
+            if starts[-1] + body < len(pieces):
+                starts.append(len(pieces) - body)
+            for start in starts:
+                chunk = pieces[start:start + body]
+                windows.append([self._cls, *chunk, self._sep])
+                owner.append(i)
+                weight.append(float(len(chunk)))
+        return windows, np.asarray(owner), np.asarray(weight)
+
+    @staticmethod
+    def _feed(windows: Sequence[list[int]]) -> dict[str, np.ndarray]:
+        width = max(len(w) for w in windows)
+        ids = np.zeros((len(windows), width), dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.int64)
+        for i, w in enumerate(windows):
+            ids[i, :len(w)] = w
+            mask[i, :len(w)] = 1
         return {"input_ids": ids, "attention_mask": mask}
+
+    @staticmethod
+    def _pool(values: np.ndarray, owner: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+        """Token-weighted mean of window rows per text (identity for one-window texts)."""
+        out = np.zeros((n, values.shape[1]), dtype=np.float64)
+        np.add.at(out, owner, values * weight[:, None])
+        totals = np.zeros(n)
+        np.add.at(totals, owner, weight)
+        return (out / totals[:, None]).astype(np.float32)
 
     def run(self, texts: Sequence[str], *, topics: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(sentiment logits, fine-tuned pooled features, base embeddings or None)."""
         if not texts:
             empty = np.zeros((0, 384), dtype=np.float32)
             return np.zeros((0, len(LABELS)), dtype=np.float32), empty, empty if topics else None
+        windows, owner, weight = self._windows(texts)
         # Similar lengths per sub-batch: padding costs as much as real tokens.
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        logits = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-        pooled = np.zeros((len(texts), 384), dtype=np.float32)
-        emb = np.zeros((len(texts), 384), dtype=np.float32) if topics else None
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        logits = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
+        pooled = np.zeros((len(windows), 384), dtype=np.float32)
+        emb = np.zeros((len(windows), 384), dtype=np.float32) if topics else None
         with self._lock:
             for i in range(0, len(order), 32):
                 rows = order[i:i + 32]
-                feed = self._inputs([texts[j] for j in rows])
+                feed = self._feed([windows[j] for j in rows])
                 logits[rows], pooled[rows] = self.classifier.run(["logits", "pooled"], feed)
                 if emb is not None:
                     emb[rows] = self.encoder.run(["embedding"], feed)[0]
-        return logits, pooled, emb
+        if len(windows) == len(texts):
+            return logits, pooled, emb
+        # Several windows for some texts: average probabilities (returned as log-probabilities,
+        # which softmax maps back), features and renormalised embeddings.
+        probs = self._pool(_softmax(logits), owner, weight, len(texts))
+        merged_emb = None
+        if emb is not None:
+            merged_emb = self._pool(emb, owner, weight, len(texts))
+            merged_emb /= np.linalg.norm(merged_emb, axis=1, keepdims=True).clip(min=1e-12)
+        return (np.log(probs.clip(min=1e-12)).astype(np.float32),
+                self._pool(pooled, owner, weight, len(texts)), merged_emb)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-norm base MiniLM sentence embeddings (the topic space)."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        windows, owner, weight = self._windows(texts)
+        out = np.zeros((len(windows), 384), dtype=np.float32)
         with self._lock:
-            for i in range(0, len(texts), 32):
-                feed = self._inputs(texts[i:i + 32])
-                out[i:i + 32] = self.encoder.run(["embedding"], feed)[0]
-        return out
+            for i in range(0, len(windows), 32):
+                out[i:i + 32] = self.encoder.run(["embedding"], self._feed(windows[i:i + 32]))[0]
+        if len(windows) == len(texts):
+            return out
+        merged = self._pool(out, owner, weight, len(texts))
+        return merged / np.linalg.norm(merged, axis=1, keepdims=True).clip(min=1e-12)
 
 
 _RUNTIMES: dict[Path, OnnxMiniLM] = {}

@@ -86,3 +86,17 @@ def test_scorer_interface_matches_analyzer(minilm: Analyzer) -> None:
     texts = ["so happy with it", "meh"]
     scores = minilm.scorer.score(texts, ["en", "en"])
     assert [s.label for s in scores] == [a.label for a in minilm.analyze(texts, ["en", "en"])]
+
+
+def test_long_texts_are_scored_whole_not_truncated(minilm: Analyzer) -> None:
+    from sentiment._minilm import MAX_TOKENS, get_runtime
+
+    runtime = get_runtime()
+    filler = " ".join(["The package arrived on Tuesday and I unpacked it in the kitchen."] * 20)
+    ending = " Honestly the worst purchase I have ever made, it broke in a day, I hate it."
+    windows, owner, _ = runtime._windows([filler + ending, "short one"])
+    assert len(windows) > 2 and all(len(w) <= MAX_TOKENS for w in windows)
+    assert set(owner.tolist()) == {0, 1} and (owner == 1).sum() == 1
+    # The complaint at the end is only seen if the whole text is scored.
+    whole, prefix = minilm.analyze([filler + ending, filler], ["en", "en"])
+    assert whole.p_negative > prefix.p_negative + 0.05
