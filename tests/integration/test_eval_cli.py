@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def test_eval_uses_the_configured_model_and_limit(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (REPO / "koe.toml").read_text(encoding="utf-8")
     config = tmp_path / "koe.toml"
-    config.write_text(text.replace('model = "koe-e5"', 'model = "vader"'), encoding="utf-8")
+    config.write_text(re.sub(r'(?m)^model = "[^"]*"', 'model = "vader"', text), encoding="utf-8")
     assert main(["eval", str(FIXTURES / "labelled.jsonl"), "--text-col", "body",
                  "--label-col", "stars", "--label-map", NUMERIC, "--config", str(config),
                  "--limit", "5", "--json"]) == 0
