@@ -232,8 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="evaluate a seeded random sample")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sweep", action="store_true",
-                        help="also report a sweep of absolute thresholds (reported, not tuned)")
+                        help="also report a sweep of absolute thresholds (e5 tagger only)")
+    parser.add_argument("--model", default=None,
+                        help="tag through this model's analyzer (e.g. koe-minilm, the default) "
+                             "instead of the plain e5 tagger; sentences are taken as English")
     args = parser.parse_args(argv)
+    if args.model:
+        return _main_model(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     from sentiment._e5 import get_encoder
@@ -259,6 +264,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             for threshold, r in sweep_thresholds(tagger, embeddings, gold_set):
                 out.write(f"{threshold:9.2f}  {r.macro_f1:8.3f}  {r.micro_f1:8.3f}  "
                           f"{r.no_topic.f1:11.3f}\n")
+    return 0
+
+
+def _main_model(args: argparse.Namespace) -> int:
+    """Topics exactly as the pipeline assigns them with ``args.model`` and default settings."""
+    from sentiment import load_analyzer
+
+    topics = load_taxonomy(args.taxonomy)
+    settings = SentimentSettings(model=args.model)
+    analyzer = load_analyzer(settings, topics)
+    for path in args.data:
+        gold_set = load_semeval(path)
+        if args.limit:
+            gold_set = gold_set.sample(args.limit, args.seed)
+        log.info("tagging %d sentences of %s with %s", len(gold_set.texts), gold_set.name,
+                 args.model)
+        results = analyzer.analyze(gold_set.texts, ["en"] * len(gold_set.texts))
+        report = evaluate_predictions([r.topics for r in results], gold_set.gold,
+                                      gold_set.topics, gold_set.fold)
+        sys.stdout.write(f"\n{gold_set.name}: {analyzer.model_id} {analyzer.model_version}, "
+                         f"default settings\n{report.format()}\n")
     return 0
 
 
