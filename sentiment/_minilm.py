@@ -74,8 +74,10 @@ class OnnxMiniLM:
         # No truncation: texts longer than MAX_TOKENS are scored whole, as overlapping windows.
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._cls = self.tokenizer.token_to_id("[CLS]")
-        self._sep = self.tokenizer.token_to_id("[SEP]")
+        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls is None or sep is None:
+            raise SentimentError("the MiniLM tokenizer has no [CLS]/[SEP] tokens; rerun setup")
+        self._cls, self._sep = cls, sep
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
