@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from koe.config import SentimentSettings
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # runnable without `pip install -e .`
     sys.path.insert(0, str(REPO))
@@ -47,7 +49,7 @@ def _config_text(db: Path, per_day: int, model: str) -> str:
     text = (REPO / "koe.toml").read_text(encoding="utf-8")
     replaced = (text.replace('path = ".koe/koe.duckdb"', f'path = "{db}"')
                 .replace("mentions_per_day = 40", f"mentions_per_day = {per_day}")
-                .replace('model = "koe-e5"', f'model = "{model}"'))
+                .replace('model = "koe-minilm"', f'model = "{model}"'))
     if replaced.count(str(db)) != 1 or f'model = "{model}"' not in replaced:
         raise SystemExit("koe.toml changed shape; update bench/score.py's replacements")
     return replaced
@@ -139,7 +141,8 @@ def _spawn(kind: str, config_path: Path, n: int, topics: bool) -> dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--n", type=int, default=10_000, help="stored mentions scored in batch")
-    p.add_argument("--model", default="koe-e5", help="model id (default: koe-e5)")
+    p.add_argument("--model", default=SentimentSettings().model,
+                   help=f"model id (default: {SentimentSettings().model})")
     p.add_argument("--naive-n", type=int, default=500,
                    help="texts for the one-at-a-time pass, a seeded sample (default 500)")
     p.add_argument("--no-topics", action="store_true",
