@@ -13,10 +13,12 @@ logs="$KOE_ROOT/.koe/demo-logs"; mkdir -p "$logs"
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  echo; echo "demo: stopping Airflow and the dashboard"
+  # Stop the services before printing anything: if stdout is a pipe that Ctrl-C already
+  # closed (make demo | tee ...), an echo would kill this script before the kills ran.
+  trap '' PIPE
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  echo "demo: stopped"
+  echo "demo: stopped Airflow and the dashboard" 2>/dev/null || true
 }
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
