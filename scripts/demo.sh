@@ -60,6 +60,11 @@ for attempt in 1 2 3 4 5; do
       --max-active-runs 1 --reprocess-behavior failed >"$logs/backfill.log" 2>&1; then
     break
   fi
+  # A demo stopped mid-backfill left it running: the scheduler simply carries on with it.
+  if grep -q AlreadyRunningBackfill "$logs/backfill.log"; then
+    echo "demo: resuming the backfill started by an earlier demo"
+    break
+  fi
   [ "$attempt" -lt 5 ] || { echo "demo: could not create the backfill; see $logs/backfill.log" >&2; exit 1; }
   sleep 3
 done
