@@ -70,3 +70,34 @@ def load_heads(artifact_dir: Path) -> tuple[dict[str, LinearHead], dict[str, Any
     heads = {name: LinearHead.load(artifact_dir / entry["file"])
              for name, entry in metadata["heads"].items()}
     return heads, metadata
+
+
+def label_counts(labels: Sequence[str]) -> dict[str, int]:
+    """How many of each sentiment label, in LABELS order (for training metadata)."""
+    return {c: sum(label == c for label in labels) for c in LABELS}
+
+
+def write_metadata(out_dir: Path, metadata: dict[str, Any], *, metrics: dict[str, Any],
+                   seed: int, max_english: int | None, command: str, version: str,
+                   elapsed: float, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Complete a trained model's metadata (run facts), write it, return the metrics summary."""
+    import logging
+    import platform
+    from datetime import UTC, datetime
+
+    full = {
+        **metadata,
+        "metrics": metrics,
+        "seed": seed,
+        "max_english": max_english,
+        "command": command,
+        **(extra or {}),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "train_seconds": round(elapsed, 1),
+        "python": platform.python_version(),
+    }
+    (out_dir / METADATA_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    logging.getLogger(__name__).info("wrote %s (%s) in %.0fs: %s", out_dir, version, elapsed,
+                                     metrics)
+    return {**metrics, "model_version": version, "train_seconds": round(elapsed, 1)}

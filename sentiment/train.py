@@ -18,12 +18,9 @@ chABSA macro-recall as well (0.80 -> 0.83 when measured with C=0.1).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import platform
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ import numpy as np
 
 from sentiment import data
 from sentiment.base import LABELS, SentimentError
-from sentiment.head import METADATA_FILE, LinearHead
+from sentiment.head import LinearHead, label_counts, write_metadata
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +72,6 @@ def select_english(pool: list[data.Example], max_english: int | None, seed: int)
     if max_english is not None:
         order = order[:max_english]
     return [pool[i] for i in order]
-
-
-def _distribution(examples: Sequence[data.Example]) -> dict[str, int]:
-    return {c: sum(e.label == c for e in examples) for c in LABELS}
 
 
 def train_english(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
@@ -202,31 +195,22 @@ def train_e5(data_dir: Path, out_dir: Path, *, seed: int = 0,
         "heads": {
             "en": {"file": "en.npz", "languages": "all but ja",
                    "train": {"data": str(data.SEMEVAL_TRAIN), "rows": len(en), "pool_rows": len(pool),
-                             "excluded": "in_tweeteval_val == 1", "labels": _distribution(en)},
+                             "excluded": "in_tweeteval_val == 1", "labels": label_counts([e.label for e in en])},
                    "validation": {"data": str(data.TWEETEVAL_VAL), "rows": len(val), **en_metrics}},
             "ja": {"file": "ja.npz", "languages": "ja",
                    "train": {"data": str(data.CHABSA_TRAIN), "rows": len(ja),
                              "label_rule": "majority of opinion polarities; none or tie = neutral",
-                             "labels": _distribution(ja),
+                             "labels": label_counts([e.label for e in ja]),
                              "plus_english_tweets": n_mix,
                              "plus_english_note": "the first rows of the English subsample; "
                                                   "always on the training side of the folds"},
                    "validation": {"method": "GroupKFold by company", **ja_metrics}},
         },
-        "metrics": metrics,
-        "seed": seed,
-        "max_english": max_english,
-        "command": command,
-        "call": f"sentiment.train.train_sentiment(data_dir, out_dir, seed={seed}, "
-                f"max_english={max_english})",
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "train_seconds": round(elapsed, 1),
-        "python": platform.python_version(),
     }
-    (out_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    log.info("wrote %s (%s) in %.0fs: %s", out_dir, version, elapsed, metrics)
-    return {**metrics, "model_version": version, "train_seconds": round(elapsed, 1)}
+    return write_metadata(out_dir, metadata, metrics=metrics, seed=seed, max_english=max_english,
+                          command=command, version=version, elapsed=elapsed,
+                          extra={"call": f"sentiment.train.train_sentiment(data_dir, out_dir, "
+                                         f"seed={seed}, max_english={max_english})"})
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -22,11 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ import numpy as np
 
 from sentiment import data
 from sentiment.base import LABELS
-from sentiment.head import METADATA_FILE, LinearHead
+from sentiment.head import LinearHead, label_counts, write_metadata
 
 log = logging.getLogger(__name__)
 
@@ -234,14 +232,14 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, max_english: int | No
             "adapter": {"file": ADAPTER_FILE, "cache_key": key, **asdict(cfg), **finetune_info},
             "normalisation": "html entities unescaped, links dropped, @handles -> @user",
             "train": {"data": str(data.SEMEVAL_TRAIN), "rows": len(en), "pool_rows": len(pool),
-                      "excluded": "in_tweeteval_val == 1", "labels": _dist(labels)},
+                      "excluded": "in_tweeteval_val == 1", "labels": label_counts(labels)},
             "validation": {"data": str(data.TWEETEVAL_VAL), "rows": len(val), **en_metrics},
         },
         "heads": {
             "ja": {"file": "ja.npz", "encoder": ENCODER_NAME, "languages": "ja",
                    "train": {"data": str(data.CHABSA_TRAIN), "rows": len(ja),
                              "label_rule": "majority of opinion polarities; none or tie = neutral",
-                             "labels": _dist([e.label for e in ja])},
+                             "labels": label_counts([e.label for e in ja])},
                    "validation": {"method": "GroupKFold by company", **ja_metrics}},
             "e5": {"file": "e5.npz", "encoder": ENCODER_NAME, "languages": "all but en and ja",
                    "train": {"data": str(data.SEMEVAL_TRAIN), "rows": len(en_e5)},
@@ -253,19 +251,8 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, max_english: int | No
                            "languages": "all but en (zero-shot across languages)",
                            **emo_files, **emo_e5_metrics},
         },
-        "metrics": metrics,
-        "seed": seed,
-        "max_english": max_english,
-        "command": command,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "train_seconds": round(elapsed, 1),
-        "python": platform.python_version(),
     }
-    (out_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    log.info("wrote %s (%s) in %.0fs: %s", out_dir, version, elapsed, metrics)
-    return {**metrics, "model_version": version, "train_seconds": round(elapsed, 1)}
+    return write_metadata(out_dir, metadata, metrics=metrics, seed=seed, max_english=max_english,
+                          command=command, version=version, elapsed=elapsed)
 
 
-def _dist(labels: Sequence[str]) -> dict[str, int]:
-    return {c: sum(label == c for label in labels) for c in LABELS}

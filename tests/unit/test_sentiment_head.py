@@ -84,3 +84,19 @@ def test_english_subsample_is_seeded_prefix() -> None:
     small = select_english(pool, 10, seed=0)  # type: ignore[arg-type]
     assert small == select_english(pool, 30, seed=0)[:10]  # type: ignore[arg-type]
     assert small != select_english(pool, 10, seed=1)  # type: ignore[arg-type]
+
+
+def test_write_metadata_completes_and_returns_the_summary(tmp_path) -> None:
+    import json as _json
+
+    from sentiment.head import METADATA_FILE, label_counts, write_metadata
+
+    assert label_counts(["positive", "negative", "positive"]) == {
+        "negative": 1, "neutral": 0, "positive": 2}
+    summary = write_metadata(tmp_path, {"model_id": "m"}, metrics={"macro_recall": 0.7},
+                             seed=3, max_english=None, command="koe train sentiment",
+                             version="m-1", elapsed=12.34, extra={"call": "x"})
+    assert summary == {"macro_recall": 0.7, "model_version": "m-1", "train_seconds": 12.3}
+    written = _json.loads((tmp_path / METADATA_FILE).read_text(encoding="utf-8"))
+    assert written["model_id"] == "m" and written["seed"] == 3 and written["call"] == "x"
+    assert list(written)[-3:] == ["trained_at", "train_seconds", "python"]
