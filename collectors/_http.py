@@ -1,9 +1,11 @@
 """The one HTTP base every HTTP collector uses; it alone decides what is retried.
 
 429, 5xx, timeouts and transport errors are retried with exponential backoff and jitter
-(``Retry-After`` wins when the server sends it); any other 4xx fails at once with a
-message naming the source, the query and what to check. Waits go through the injected
-``sleep`` so tests record them instead of sleeping.
+(``Retry-After`` wins when the server sends it, then the rate-limit reset headers); a body
+that does not parse (truncated, an HTML error page) is retried a few times, then fails as
+malformed; 401 asks the source's :class:`Auth` for fresh credentials once; any other 4xx
+fails at once with a message naming the source, the query and what to check. Waits go
+through the injected ``sleep`` so tests record them instead of sleeping.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from tenacity import (
@@ -23,12 +25,12 @@ from tenacity import (
     RetryError,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
 
+from collectors._ratelimit import RateLimiter, reset_wait
 from collectors._text import excerpt
-from collectors.base import FetchError, MalformedResponseError
+from collectors.base import CredentialRejectedError, FetchError, MalformedResponseError
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ class RetryPolicy:
     initial_wait: float = 1.0
     max_wait: float = 60.0
     jitter: float = 1.0
+    #: A 429 may ask for a longer wait than ``max_wait`` through its reset headers (X and
+    #: Mastodon windows are 15 and 5 minutes); waits up to this long are honoured.
+    max_rate_limit_wait: float = 900.0
+    #: Bodies that fail to parse are retried fewer times than transport errors.
+    malformed_attempts: int = 3
 
 
 class _Retriable(Exception):
@@ -53,6 +60,51 @@ class _Retriable(Exception):
         super().__init__(f"HTTP {status}")
         self.status = status
         self.retry_after = retry_after
+
+
+class _BadBody(Exception):
+    """A 2xx whose body did not parse; retried a few times (truncation is usually transient)."""
+
+    def __init__(self, error: Exception, response: httpx.Response) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.response = response
+
+
+T = TypeVar("T")
+
+
+class Auth(Protocol):
+    """Credentials for one source: headers to send, and a way to renew them after a 401."""
+
+    def headers(self) -> Mapping[str, str]:
+        """Headers carrying the credential (fetching a token on first use if needed)."""
+        ...
+
+    def refresh(self) -> bool:
+        """Get fresh credentials after the service refused them; False when impossible."""
+        ...
+
+    def fix(self) -> str:
+        """What the user should do when the credentials are refused."""
+        ...
+
+
+@dataclass(frozen=True)
+class Reply(Generic[T]):
+    """A parsed response with the headers paging needs (``Link``, rate-limit counters)."""
+
+    body: T
+    headers: httpx.Headers
+    url: httpx.URL
+
+
+def parse_json(response: httpx.Response) -> Any:
+    return json.loads(response.content)
+
+
+def parse_text(response: httpx.Response) -> str:
+    return response.content.decode(response.encoding or "utf-8")
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -83,13 +135,13 @@ _HINTS = {
 }
 
 
-def _redact(url: httpx.URL) -> str:
+def redact(url: httpx.URL) -> str:
     # Query strings can carry API keys; messages and logs show only scheme, host and path.
     return str(url.copy_with(query=None))
 
 
 class JsonHttp:
-    """GET JSON for one source through an ``httpx.Client``, with Koe's retry rules."""
+    """Requests for one source through an ``httpx.Client``, with Koe's retry rules."""
 
     def __init__(
         self,
@@ -99,6 +151,9 @@ class JsonHttp:
         sleep: Callable[[float], None] = time.sleep,
         policy: RetryPolicy = RetryPolicy(),
         now: Callable[[], datetime] | None = None,
+        auth: Auth | None = None,
+        limiter: RateLimiter | None = None,
+        user_agent: str | None = None,
     ) -> None:
         self.source = source
         self._client = client
@@ -106,6 +161,10 @@ class JsonHttp:
         self.sleep = sleep
         self.policy = policy
         self._now = now or (lambda: datetime.now(UTC))
+        self.auth = auth
+        self.limiter = limiter
+        self.user_agent = user_agent or USER_AGENT
+        self.requests = 0
         self._backoff = wait_exponential_jitter(
             initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
         )
@@ -115,7 +174,8 @@ class JsonHttp:
         # Created on first request: building a collector (e.g. to plan jobs) opens nothing.
         if self._client is None:
             self._client = httpx.Client(
-                timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}, follow_redirects=True
+                timeout=DEFAULT_TIMEOUT, headers={"User-Agent": self.user_agent},
+                follow_redirects=True,
             )
         return self._client
 
@@ -124,16 +184,21 @@ class JsonHttp:
             self._client.close()
             self._client = None
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, use_auth: bool) -> dict[str, str]:
+        headers: dict[str, str] = {}
         # An injected client keeps its own User-Agent unless it is httpx's default.
-        if self.client.headers.get("User-Agent", "").startswith("python-httpx"):
-            return {"User-Agent": USER_AGENT}
-        return {}
+        if (self.user_agent != USER_AGENT
+                or self.client.headers.get("User-Agent", "").startswith("python-httpx")):
+            headers["User-Agent"] = self.user_agent
+        if use_auth and self.auth is not None:
+            headers.update(self.auth.headers())
+        return headers
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retriable) and exc.retry_after is not None:
-            return min(exc.retry_after, self.policy.max_wait)
+            cap = self.policy.max_rate_limit_wait if exc.status == 429 else self.policy.max_wait
+            return min(exc.retry_after, cap)
         return float(self._backoff(state))
 
     def _log_retry(self, state: RetryCallState, query_label: str | None) -> None:
@@ -145,52 +210,122 @@ class JsonHttp:
             state.next_action.sleep if state.next_action else 0.0,
         )
 
-    def get_json(self, url: str, params: Params | None = None, *, query_label: str | None) -> Any:
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        limit = self.policy.malformed_attempts if isinstance(exc, _BadBody) else self.policy.attempts
+        return state.attempt_number >= limit
+
+    def get_json(self, url: str, params: Params | None = None, *, query_label: str | None,
+                 headers: Mapping[str, str] | None = None, use_auth: bool = True) -> Any:
         """GET ``url`` and return the decoded JSON body.
 
         Raises :class:`FetchError` for fatal statuses or exhausted retries and
         :class:`MalformedResponseError` for a body that is not complete JSON.
         """
+        return self.request("GET", url, params=params, query_label=query_label,
+                            headers=headers, use_auth=use_auth).body
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        query_label: str | None,
+        params: Params | None = None,
+        data: Mapping[str, str] | str | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        parse: Callable[[httpx.Response], T] = parse_json,  # type: ignore[assignment]
+        use_auth: bool = True,
+        what: str = "valid JSON",
+    ) -> Reply[T]:
+        """Send one request with retries; ``parse`` turns a 2xx into the body (it may raise
+        ``ValueError``/``MalformedResponseError`` for a body that does not parse)."""
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.attempts),
+            stop=self._stop,
             wait=self._wait,
-            retry=retry_if_exception_type((_Retriable, httpx.TransportError)),
+            retry=retry_if_exception_type((_Retriable, _BadBody, httpx.TransportError)),
             sleep=self.sleep,
             before_sleep=lambda state: self._log_retry(state, query_label),
         )
-        try:
-            response: httpx.Response = retrying(self._attempt, url, params, query_label)
-        except RetryError as e:
-            last = e.last_attempt.exception()
-            what = str(last) if isinstance(last, _Retriable) else f"{type(last).__name__}: {last}"
-            raise FetchError(
-                f"{self.source}: GET {_redact(httpx.URL(url))} for query {query_label!r} still "
-                f"failed after {self.policy.attempts} attempts (last: {what}); the service is down "
-                "or rate-limiting us: rerun later, or lower hits_per_page/max_pages for this source"
-            ) from last
-        try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise MalformedResponseError(
-                f"{self.source}: response to query {query_label!r} from "
-                f"{_redact(response.request.url)} is not valid JSON ({e}); it starts with "
-                f"{excerpt(response.content)!r}. The API may have changed or sent an error page"
-            ) from e
+        refreshed = False
+        while True:
+            try:
+                reply: Reply[T] = retrying(self._attempt, method, url, params, data, json_body,
+                                           headers, parse, use_auth, query_label)
+                return reply
+            except RetryError as e:
+                last = e.last_attempt.exception()
+                if isinstance(last, _BadBody):
+                    response = last.response
+                    raise MalformedResponseError(
+                        f"{self.source}: response to query {query_label!r} from "
+                        f"{redact(response.request.url)} is not {what} ({last.error}) after "
+                        f"{self.policy.malformed_attempts} attempts; it starts with "
+                        f"{excerpt(response.content)!r}. The API may have changed or sent an "
+                        "error page"
+                    ) from last.error
+                shown = str(last) if isinstance(last, _Retriable) else f"{type(last).__name__}: {last}"
+                raise FetchError(
+                    f"{self.source}: {method} {redact(httpx.URL(url))} for query {query_label!r} "
+                    f"still failed after {self.policy.attempts} attempts (last: {shown}); the "
+                    "service is down or rate-limiting us: rerun later (the cursor did not move, so "
+                    "nothing is lost), or lower max_pages for this source"
+                ) from last
+            except CredentialRejectedError:
+                if refreshed or not use_auth or self.auth is None or not self.auth.refresh():
+                    raise
+                refreshed = True
+                logger.info("%s: credentials were refused; renewed them, retrying", self.source)
 
-    def _attempt(self, url: str, params: Params | None, query_label: str | None) -> httpx.Response:
-        response = self.client.get(url, params=params, headers=self._headers())
+    def _attempt(self, method: str, url: str, params: Params | None,
+                 data: Mapping[str, str] | str | None, json_body: Any,
+                 headers: Mapping[str, str] | None, parse: Callable[[httpx.Response], T],
+                 use_auth: bool, query_label: str | None) -> Reply[T]:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        sent = {**self._headers(use_auth), **(headers or {})}
+        self.requests += 1
+        kwargs: dict[str, Any] = {"params": params, "headers": sent}
+        if isinstance(data, str):
+            kwargs["content"] = data.encode("utf-8")
+        elif data is not None:
+            kwargs["data"] = data
+        if json_body is not None:
+            kwargs["json"] = json_body
+        response = self.client.request(method, url, **kwargs)
+        if self.limiter is not None:
+            self.limiter.observe(response.headers, self._now())
         status = response.status_code
         if status == 429 or status >= 500:
             response.close()
-            raise _Retriable(status, retry_after_seconds(response.headers.get("Retry-After"),
-                                                         self._now()))
+            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
+            if wait is None and status == 429:
+                wait = reset_wait(response.headers, self._now())
+            raise _Retriable(status, wait)
         if 200 <= status < 300:
-            return response
+            try:
+                return Reply(parse(response), response.headers, response.url)
+            except (ValueError, UnicodeDecodeError, MalformedResponseError) as e:
+                raise _BadBody(e, response) from e
         hint = _HINTS.get(status)
         if hint is None:
             hint = ("unexpected redirect; check base_url" if 300 <= status < 400
                     else "the API refused the request; check this source's config")
-        raise FetchError(
-            f"{self.source}: HTTP {status} from {_redact(response.request.url)} for query "
-            f"{query_label!r}: {hint} (response: {excerpt(response.text, 200)!r})"
-        )
+        message = (f"{self.source}: HTTP {status} from {redact(response.request.url)} for query "
+                   f"{query_label!r}: {hint} (response: {excerpt(response.text, 200)!r})")
+        if status == 401 or (self.auth is not None and use_auth and self._expired(response)):
+            if self.auth is not None and use_auth:
+                message += f". {self.auth.fix()}"
+            raise CredentialRejectedError(message)
+        raise FetchError(message)
+
+    def _expired(self, response: httpx.Response) -> bool:
+        # Some APIs (Bluesky's XRPC) answer an expired session with 400 ExpiredToken.
+        if response.status_code != 400:
+            return False
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and body.get("error") in {"ExpiredToken", "InvalidToken"}

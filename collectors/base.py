@@ -6,12 +6,13 @@ import builtins
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 import httpx
 
+from koe.credentials import ENVIRONMENT, Credentials
 from koe.errors import KoeError
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ class MalformedResponseError(CollectorError):
     """A response arrived but is not what the source documents (not JSON, truncated, schema drift)."""
 
 
+class CredentialRejectedError(FetchError):
+    """The service refused the configured credentials (expired, revoked or wrong)."""
+
+
 ConfigT = TypeVar("ConfigT")
 
 
@@ -46,6 +51,9 @@ class Collector(ABC, Generic[ConfigT]):
 
     type: ClassVar[str]
     per_query: ClassVar[bool]
+    #: How far back the service lets anyone read (None: as far as the data goes). A window
+    #: starting earlier is collected as far as possible and the run log says what was missed.
+    history: ClassVar[timedelta | None] = None
 
     def __init__(
         self,
@@ -54,11 +62,15 @@ class Collector(ABC, Generic[ConfigT]):
         brands: Sequence[Brand],
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        credentials: Credentials = ENVIRONMENT,
     ) -> None:
         self.config = config
         self.brands: tuple[Brand, ...] = tuple(brands)
         self.client = client
         self.sleep = sleep
+        self.credentials = credentials
+        #: Notes for the run log: what this run could not collect and why (limits, history).
+        self.notes: list[str] = []
 
     @property
     def name(self) -> str:
@@ -67,6 +79,35 @@ class Collector(ABC, Generic[ConfigT]):
     @abstractmethod
     def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
         """Yield the source's mentions created in ``[since, until)``."""
+
+    def check(self) -> str:
+        """Offline check: config usable and credentials present. Returns what will be collected.
+
+        Raises :class:`CollectorError` (or ``CredentialError``) saying what to fix.
+        """
+        return self.describe()
+
+    def describe(self) -> str:
+        return self.type
+
+    def probe(self) -> str:
+        """Online check: one cheap request proving the service answers and takes our credentials."""
+        until = datetime.now(UTC)
+        query = self.brands[0].parsed_query if self.per_query and self.brands else None
+        for _ in self.fetch(query, until - timedelta(hours=1), until):
+            break
+        return "answered"
+
+    def history_note(self, since: datetime, now: datetime) -> str | None:
+        """A warning when ``since`` is further back than the service keeps, else None."""
+        if self.history is None or since >= now - self.history:
+            return None
+        note = (f"{self.name}: the service only serves the last {self.history.days} days; "
+                f"mentions from {since:%Y-%m-%d} to {now - self.history:%Y-%m-%d} cannot be "
+                "collected (backfill is partial)")
+        if note not in self.notes:
+            self.notes.append(note)
+        return note
 
     def close(self) -> None:
         """Release network resources the collector opened itself (none by default)."""

@@ -10,6 +10,7 @@ window is exhausted or ``max_pages`` (counted per alternative) runs out.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ from collectors._paging import PageNumberPaginator
 from collectors._text import html_to_text
 from collectors.base import Collector, CollectorError, MalformedResponseError
 from koe.config import Brand, HackerNewsSource
+from koe.credentials import ENVIRONMENT, Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -76,15 +78,15 @@ def parse_hit(hit: Any, source: str) -> Mention | None:
     created_at = _created(hit)
     if created_at is None:
         return None
-    story_title = _str(hit.get("title"))
+    # Titles are plain text, but entity-escaped ones occur; unescaping plain text is harmless.
+    raw_title = _str(hit.get("title")) or _str(hit.get("story_title"))
+    title = html.unescape(raw_title) if raw_title else None
     comment = _str(hit.get("comment_text"))
     if comment is not None:
         text = html_to_text(comment)
-        title = story_title or _str(hit.get("story_title"))
     else:
         # A link story has no body; its title is what people wrote about the brand.
         body = html_to_text(_str(hit.get("story_text")))
-        title = story_title or _str(hit.get("story_title"))
         text = "\n".join(p for p in (title, body) if p)
     if not text:
         return None
@@ -111,8 +113,10 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
         brands: Sequence[Brand],
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        credentials: Credentials = ENVIRONMENT,
     ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep)
+        super().__init__(config, brands=brands, client=client, sleep=sleep,
+                         credentials=credentials)
         self.http = JsonHttp(self.name, client=client, sleep=sleep)
         self.url = config.base_url.rstrip("/") + "/search_by_date"
 

@@ -21,6 +21,7 @@ from collectors import _sample_phrases as P
 from collectors._text import has_cjk, slugify, stable_hash
 from collectors.base import Collector
 from koe.config import Brand, SampleSource
+from koe.credentials import ENVIRONMENT, Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -116,8 +117,10 @@ class SampleCollector(Collector[SampleSource]):
         brands: Sequence[Brand],
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time_module.sleep,
+        credentials: Credentials = ENVIRONMENT,
     ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep)
+        super().__init__(config, brands=brands, client=client, sleep=sleep,
+                         credentials=credentials)
         primary = _primary(self.brands)
         self._voices = tuple(_voice(b, config.seed, b is primary) for b in self.brands)
         for v in self._voices:

@@ -114,7 +114,31 @@ class FileSource(_Model):
     date_format: str | None = None
 
 
-class HackerNewsSource(_Model):
+class _ApiSource(_Model):
+    """What every network source shares: where it lives and how far it may page."""
+
+    base_url: str
+    max_pages: int = Field(default=10, ge=1, le=1000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class _CredentialedSource(_ApiSource):
+    """A source that needs credentials: named environment variables or an Airflow connection.
+
+    Secrets never live in this file. ``conn_id`` names an Airflow connection whose login and
+    password (and extra) hold them; the environment variables win when both are set.
+    """
+
+    conn_id: str | None = None
+
+
+class HackerNewsSource(_ApiSource):
     type: Literal["hackernews"]
     name: str = "hackernews"
     base_url: str = "https://hn.algolia.com/api/v1"
@@ -123,7 +147,141 @@ class HackerNewsSource(_Model):
     max_pages: int = Field(default=20, ge=1)
 
 
-Source = Annotated[SampleSource | FileSource | HackerNewsSource, Field(discriminator="type")]
+class RedditSource(_CredentialedSource):
+    """Reddit search (site-wide or in listed subreddits), posts and their comments."""
+
+    type: Literal["reddit"]
+    name: str = "reddit"
+    base_url: str = "https://oauth.reddit.com"
+    auth_url: str = "https://www.reddit.com/api/v1/access_token"
+    client_id_env: str = "KOE_REDDIT_CLIENT_ID"
+    client_secret_env: str = "KOE_REDDIT_CLIENT_SECRET"
+    user_agent: str = "koe-listening/0.1 (self-hosted social listening)"
+    subreddits: tuple[str, ...] = Field(
+        default=(), description="Search only these subreddits (no r/ prefix); empty = all of Reddit.")
+    include_comments: bool = Field(
+        default=True, description="Also read the comments of each matching post.")
+    max_comment_posts: int = Field(default=25, ge=0)
+    requests_per_minute: int = Field(default=100, ge=1, le=100)
+    limit: int = Field(default=100, ge=1, le=100)
+
+
+class MastodonSource(_CredentialedSource):
+    """Hashtag timelines on any instance and, with an access token, full-text search."""
+
+    type: Literal["mastodon"]
+    name: str = "mastodon"
+    base_url: str = "https://mastodon.social"
+    token_env: str = "KOE_MASTODON_TOKEN"
+    hashtags: tuple[str, ...] = Field(
+        default=(), description="Extra hashtags to follow (no #); the brand query's #tags are always read.")
+    search: bool = Field(default=True, description="Use /api/v2/search when a token is set.")
+    limit: int = Field(default=40, ge=1, le=40)
+    requests_per_window: int = Field(default=300, ge=1, le=300)
+    window_seconds: int = Field(default=300, ge=1)
+
+
+class BlueskySource(_CredentialedSource):
+    """Bluesky post search (app.bsky.feed.searchPosts) with an app-password session."""
+
+    type: Literal["bluesky"]
+    name: str = "bluesky"
+    base_url: str = "https://bsky.social"
+    handle_env: str = "KOE_BLUESKY_HANDLE"
+    app_password_env: str = "KOE_BLUESKY_APP_PASSWORD"
+    lang: str | None = Field(default=None, description="Only posts in this language (e.g. ja).")
+    limit: int = Field(default=100, ge=1, le=100)
+
+
+class GoogleNewsEdition(_Model):
+    """One Google News edition: ``hl`` language, ``gl`` country (``ceid`` is derived)."""
+
+    hl: str = "en-US"
+    gl: str = "US"
+
+    @property
+    def ceid(self) -> str:
+        return f"{self.gl}:{self.hl.split('-')[0]}"
+
+
+class NewsSource(_ApiSource):
+    """Google News RSS search per brand query, and any RSS/Atom feeds you list."""
+
+    type: Literal["news"]
+    name: str = "news"
+    base_url: str = "https://news.google.com/rss"
+    google_news: bool = True
+    editions: tuple[GoogleNewsEdition, ...] = (
+        GoogleNewsEdition(hl="en-US", gl="US"), GoogleNewsEdition(hl="ja", gl="JP"))
+    feeds: tuple[str, ...] = Field(default=(), description="RSS/Atom feed URLs read every run.")
+
+
+class AppStoreSource(_ApiSource):
+    """Apple App Store customer reviews of one app (the public JSON review feed)."""
+
+    type: Literal["appstore"]
+    name: str = "appstore"
+    base_url: str = "https://itunes.apple.com"
+    app_id: str = Field(pattern=r"^[0-9]+$", description="The number in the app's App Store URL.")
+    countries: tuple[str, ...] = ("us",)
+    brand: str | None = Field(default=None, description="Attribute every review to this brand.")
+    max_pages: int = Field(default=10, ge=1, le=10)
+
+
+class GooglePlaySource(_ApiSource):
+    """Google Play reviews of one app, per language and country."""
+
+    type: Literal["googleplay"]
+    name: str = "googleplay"
+    base_url: str = "https://play.google.com"
+    app_id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$",
+                        description="The package name, e.g. com.example.app.")
+    locales: tuple[str, ...] = Field(default=("en_US",),
+                                     description="language_COUNTRY pairs, e.g. en_US, ja_JP.")
+    brand: str | None = Field(default=None, description="Attribute every review to this brand.")
+    page_size: int = Field(default=100, ge=1, le=200)
+
+    @field_validator("locales")
+    @classmethod
+    def _locales(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            lang, _, country = item.partition("_")
+            if not (lang.isalpha() and country.isalpha() and len(country) == 2):
+                raise ValueError(f"locale {item!r} is not language_COUNTRY like en_US or ja_JP")
+        return value
+
+
+class YouTubeSource(_CredentialedSource):
+    """Comments on YouTube videos found by search or uploaded by listed channels."""
+
+    type: Literal["youtube"]
+    name: str = "youtube"
+    base_url: str = "https://www.googleapis.com/youtube/v3"
+    api_key_env: str = "KOE_YOUTUBE_API_KEY"
+    channels: tuple[str, ...] = Field(default=(), description="Channel ids (UC...) to follow.")
+    search: bool = Field(default=True, description="Find videos by searching the brand query.")
+    max_videos: int = Field(default=10, ge=1, le=50)
+    daily_quota: int = Field(default=10_000, ge=1, description="Quota units per day for this key.")
+    relevance_language: str | None = None
+
+
+class XSource(_CredentialedSource):
+    """X (Twitter) API v2 recent search with your bearer token (paid access)."""
+
+    type: Literal["x"]
+    name: str = "x"
+    base_url: str = "https://api.twitter.com/2"
+    bearer_token_env: str = "KOE_X_BEARER_TOKEN"
+    max_results: int = Field(default=100, ge=10, le=100)
+    exclude_retweets: bool = False
+
+
+SourceConfig = (SampleSource | FileSource | HackerNewsSource | RedditSource | MastodonSource
+                | BlueskySource | NewsSource | AppStoreSource | GooglePlaySource | YouTubeSource
+                | XSource)
+Source = Annotated[SourceConfig, Field(discriminator="type")]
+SOURCE_TYPES = ("sample", "file", "hackernews", "reddit", "mastodon", "bluesky", "news",
+                "appstore", "googleplay", "youtube", "x")
 
 
 class Topic(_Model):
@@ -220,7 +378,7 @@ class KoeConfig(_Model):
                 return b
         raise ConfigError(f"unknown brand {name!r}")
 
-    def source(self, name: str) -> SampleSource | FileSource | HackerNewsSource:
+    def source(self, name: str) -> SourceConfig:
         for s in self.sources:
             if s.name == name:
                 return s
@@ -263,7 +421,8 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
     elif error["type"] == "missing":
         msg = "required key is missing"
     elif error["type"] == "union_tag_invalid":
-        msg = f"{msg}; set type to one of sample, file, hackernews (or slack, webhook, email)"
+        msg = (f"{msg}; a source's type is one of {', '.join(SOURCE_TYPES)}; "
+               "an alert channel's is slack, webhook or email")
     msg = msg.removeprefix("Value error, ")
     return f"{where}: {msg}"
 
@@ -271,7 +430,9 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
 def _suggest(loc: tuple[Any, ...], raw: dict[str, Any]) -> str | None:
     bad = str(loc[-1])
     candidates: set[str] = set()
-    for model in (KoeConfig, Brand, SampleSource, FileSource, FileColumns, HackerNewsSource, Topic,
+    for model in (KoeConfig, Brand, SampleSource, FileSource, FileColumns, HackerNewsSource,
+                  RedditSource, MastodonSource, BlueskySource, NewsSource, GoogleNewsEdition,
+                  AppStoreSource, GooglePlaySource, YouTubeSource, XSource, Topic,
                   SentimentSettings, AlertRule, Alerts, Storage, SlackChannel, WebhookChannel,
                   EmailChannel):
         candidates.update(_field_names(model))

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from koe import staging
-from koe.config import FileSource, KoeConfig
+from koe.config import KoeConfig
+from koe.credentials import ENVIRONMENT, Credentials
 from koe.errors import KoeError
 from koe.privacy import pseudonymise
 from storage import AlertRow, AspectRow, PendingText, RunLogEntry, ScoreRow, Store
@@ -106,8 +107,13 @@ def plan(config: KoeConfig, interval: Interval, store: Store | None = None) -> l
 
 
 def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
-            sleep: Callable[[float], None] = time.sleep) -> staging.Manifest:
-    """Run one collector into the staging folder; a failure is recorded, then raised."""
+            sleep: Callable[[float], None] = time.sleep,
+            credentials: Credentials = ENVIRONMENT) -> staging.Manifest:
+    """Run one collector into the staging folder; a failure is recorded, then raised.
+
+    Nothing of a failed job is loaded: its cursor stays where it was, so the next run
+    collects the same window again.
+    """
     from collectors.registry import build_collector
 
     directory = Path(job.staging_dir)
@@ -115,16 +121,24 @@ def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
     source = config.source(job.source)
     query = config.brand(job.brand).parsed_query if job.brand else None
     since, until = datetime.fromisoformat(job.since), datetime.fromisoformat(job.until)
+    notes: list[str] = []
     try:
-        with build_collector(source, brands=config.brands, client=client, sleep=sleep) as collector:
+        with build_collector(source, brands=config.brands, client=client, sleep=sleep,
+                             credentials=credentials) as collector:
+            notes = collector.notes
+            collector.history_note(since, datetime.now(UTC))
             n = staging.write_mentions(directory, job.job_id, collector.fetch(query, since, until))
     except Exception as e:
         manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
-                                    "failed", 0, time.perf_counter() - started, str(e))
+                                    "failed", 0, time.perf_counter() - started, str(e),
+                                    "; ".join(notes) or None)
         staging.write_manifest(directory, manifest)
         raise
     manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
-                                "ok", n, time.perf_counter() - started)
+                                "ok", n, time.perf_counter() - started, None,
+                                "; ".join(notes) or None)
+    for note in notes:
+        log.warning("%s", note)
     staging.write_manifest(directory, manifest)
     log.info("collected %d items from %s%s in %.1fs", n, job.source,
              f" for {job.brand}" if job.brand else "", manifest.seconds)
@@ -132,8 +146,9 @@ def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
 
 
 def _match_brands(config: KoeConfig, source: Any, text: str, language: str) -> tuple[str, ...]:
-    if isinstance(source, FileSource) and source.brand:
-        return (source.brand,)
+    attributed = getattr(source, "brand", None)  # file imports and app stores name their brand
+    if attributed:
+        return (attributed,)
     return tuple(b.name for b in config.brands if b.matches(text, language))
 
 

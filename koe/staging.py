@@ -29,6 +29,7 @@ class Manifest:
     items: int
     seconds: float
     error: str | None = None
+    notes: str | None = None  # what could not be collected and why (service limits)
 
 
 def _atomic_write(path: Path, text: str) -> None:

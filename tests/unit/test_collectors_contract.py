@@ -11,7 +11,7 @@ import pytest
 
 from collectors import COLLECTORS, Collector, CollectorError, build_collector
 from collectors.base import FetchError, MalformedResponseError
-from koe.config import Brand, FileColumns, FileSource, HackerNewsSource, SampleSource
+from koe.config import SOURCE_TYPES, Brand, FileColumns, FileSource, HackerNewsSource, SampleSource
 from koe.errors import KoeError
 from koe.records import Mention
 
@@ -55,8 +55,9 @@ def run(collector: Collector) -> list[Mention]:
 
 
 def test_every_source_type_has_a_collector() -> None:
-    assert set(COLLECTORS) == {"sample", "file", "hackernews"}
-    assert {f().type for f in FACTORIES} == set(COLLECTORS)
+    assert set(COLLECTORS) == set(SOURCE_TYPES)
+    for name, cls in COLLECTORS.items():
+        assert issubclass(cls, Collector) and cls.type == name
 
 
 @pytest.mark.parametrize("factory", FACTORIES, ids=lambda f: f.__name__)

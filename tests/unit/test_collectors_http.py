@@ -122,7 +122,7 @@ def test_non_json_or_truncated_body_is_malformed(body: bytes) -> None:
     message = str(info.value)
     assert "hackernews" in message and "'aurora'" in message
     assert URL in message and "not valid JSON" in message
-    assert len(calls) == 1
+    assert len(calls) == 3  # a truncated body is retried a few times before it counts
 
 
 def test_messages_never_show_query_strings() -> None:

@@ -51,7 +51,7 @@ def test_wrong_type_and_bad_query_are_reported_per_field() -> None:
 def test_unknown_source_type_lists_valid_types() -> None:
     raw = _raw()
     raw["sources"][0]["type"] = "twitter"
-    with pytest.raises(ConfigError, match="set type to one of sample, file, hackernews"):
+    with pytest.raises(ConfigError, match="type is one of sample, file, hackernews, reddit"):
         parse_config(raw)
 
 
