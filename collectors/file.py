@@ -50,6 +50,22 @@ class FileCollector(Collector[FileSource]):
             )
         return fmt
 
+    def check(self) -> str:
+        self._check_kind()
+        path = self.config.path
+        if not path.is_file():
+            raise CollectorError(
+                f"{self.name}: file {path} not found; check path for this source "
+                "(relative paths are resolved against the config file)"
+            )
+        if self.format != "jsonl":  # the header must hold every mapped column
+            next(iter(self._rows(path)), None)
+        return f"{self.config.kind} file {path.name} ({self.format}), every row each run"
+
+    def probe(self) -> str:
+        rows = sum(1 for _ in self._rows(self.config.path))
+        return f"{rows} rows readable"
+
     def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
         self._check_window(since, until)
         path = self.config.path

@@ -123,6 +123,14 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
     def close(self) -> None:
         self.http.close()
 
+    def check(self) -> str:
+        return (f"Algolia HN search ({self.config.tags}) for {len(self.brands)} brand queries, "
+                "no credentials needed")
+
+    def probe(self) -> str:
+        self.http.get_json(self.url, {"query": "test", "hitsPerPage": 1}, query_label="probe")
+        return "Algolia answered"
+
     def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
         if query is None:
             raise CollectorError(

@@ -134,6 +134,15 @@ class SampleCollector(Collector[SampleSource]):
             logger.warning("%s: spike_brand %r is not among the brands; no spike planted",
                            self.name, config.spike_brand)
 
+    def check(self) -> str:
+        spike = self.config.resolved_spike_date(datetime.now(UTC).date())
+        return (f"built-in sample generator, {self.config.mentions_per_day} mentions a day per "
+                f"brand" + (f", negative spike for {self.config.spike_brand} on {spike}"
+                            if self.config.spike_brand and spike else ""))
+
+    def probe(self) -> str:
+        return "offline generator: nothing to reach"
+
     def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
         self._check_window(since, until)
         day = since.astimezone(UTC).date()

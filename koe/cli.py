@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.add_argument("--limit", type=int, default=None, help="only the first N rows of the file")
 
+    sources = sub.add_parser("sources", help="configured sources")
+    sources_sub = sources.add_subparsers(dest="sources_command", required=True)
+    sc = sources_sub.add_parser(
+        "check", help="check each source's config and credentials (and with --online, one request)")
+    sc.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
+    sc.add_argument("--online", action="store_true",
+                    help="also send one cheap request to each service")
+
     rescore = sub.add_parser("rescore",
                              help="re-score every stored mention with the configured model")
     rescore.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
@@ -114,10 +122,12 @@ def _run(config: KoeConfig, args: argparse.Namespace) -> int:
         label = f"{job.source}" + (f" [{job.brand}]" if job.brand else "")
         try:
             m = pipeline.collect(config, job)
-            print(f"  collect {label:<32} {m.items:>7} items {m.seconds:7.1f}s")
-        except KoeError as e:
+            print(f"  collect {label:<32} {m.items:>7} items {m.seconds:7.1f}s"
+                  + (f"  note: {m.notes}" if m.notes else ""))
+        except Exception as e:  # one source's failure (even a bug) must not stop the others
             failures += 1
-            print(f"  collect {label:<32}  FAILED: {e}")
+            what = str(e) if isinstance(e, KoeError) else f"{type(e).__name__}: {e}"
+            print(f"  collect {label:<32}  FAILED: {what}")
     steps = [
         ("load", lambda: pipeline.load(config, interval, run_id, key)),
         ("score", lambda: pipeline.score(config, run_id)),
@@ -205,6 +215,25 @@ def _alerts_list(config: KoeConfig, as_json: bool) -> int:
     return 0
 
 
+def _sources_check(config: KoeConfig, *, online: bool) -> int:
+    """One row per source: ok or failed, with what it collects or what to fix.
+
+    Offline it never touches the network; every failure is a row, never a traceback.
+    """
+    from koe.sources import check_sources
+
+    results = check_sources(config, online=online)
+    name_w = max([len("source")] + [len(r.source) for r in results])
+    type_w = max([len("type")] + [len(r.type) for r in results])
+    print(f"{'source':<{name_w}}  {'type':<{type_w}}  {'status':<6}  detail")
+    for r in results:
+        print(f"{r.source:<{name_w}}  {r.type:<{type_w}}  {r.status:<6}  {r.detail}")
+    failed = sum(r.status != "ok" for r in results)
+    print(f"{len(results) - failed} ok, {failed} failed" + ("" if online else
+          " (offline: credentials and config only; --online also sends one request each)"))
+    return 1 if failed else 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from sentiment.train import train_sentiment
 
@@ -244,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             return _alerts_list(config, args.json)
         if args.command == "rescore":
             return _rescore(config)
+        if args.command == "sources":
+            return _sources_check(config, online=args.online)
         if args.command == "config":
             print(f"{args.config}: ok; {len(config.brands)} brands, {len(config.sources)} sources, "
                   f"{len(config.topics)} topics, model {config.sentiment.model}, "

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from koe import staging
+from koe.cleaning import NEAR_WINDOW
 from koe.config import KoeConfig
 from koe.credentials import ENVIRONMENT, Credentials
 from koe.errors import KoeError
 from koe.privacy import pseudonymise
+from koe.records import Mention
 from storage import AlertRow, AspectRow, PendingText, RunLogEntry, ScoreRow, Store
 
 log = logging.getLogger(__name__)
@@ -154,15 +156,19 @@ def _match_brands(config: KoeConfig, source: Any, text: str, language: str) -> t
 
 def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: bytes,
          store: Store | None = None) -> StepReport:
-    """Store every staged result of ``interval``: detect language, match brands, pseudonymise."""
+    """Store every staged result of ``interval``.
+
+    Per item: detect the language, match the brands (items matching none are dropped and
+    counted), flag spam, collapse duplicates of stored or co-collected mentions, pseudonymise
+    the author. Per source job, the run log records what arrived, what was kept and why not.
+    """
+    from koe.cleaning import clean
     from sentiment.language import detect_language
 
     started = time.perf_counter()
     store = store or Store(config.storage.path)
     directory = staging_dir(config, interval)
     found = staging.manifests(directory)
-    entries, rows, done = [], [], []
-    dropped = 0
     configured = {s.name for s in config.sources}
     stale = [m for m in found if m.source not in configured]
     if stale:
@@ -170,22 +176,54 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
                     ", ".join(sorted({m.source for m in stale})))
         staging.clear(directory, [m.job_id for m in stale])
         found = [m for m in found if m.source in configured]
+    matched: list[Mention] = []
+    job_of: dict[tuple[str, str], str] = {}
+    counts: dict[str, dict[str, int]] = {}
     for manifest in found:
         source = config.source(manifest.source)
-        kept = 0
+        c = counts.setdefault(manifest.job_id, {"fetched": 0, "no_brand": 0})
         for m in staging.read_mentions(directory, manifest.job_id):
+            c["fetched"] += 1
             language = m.language or detect_language(f"{m.title or ''}\n{m.text}")
             brands = _match_brands(config, source, f"{m.title or ''}\n{m.text}", language)
             if not brands:
-                dropped += 1
+                c["no_brand"] += 1
                 continue
-            rows.append(replace(m, language=language, brands=brands,
-                                author=pseudonymise(m.author, pseudonym_key)))
-            kept += 1
+            matched.append(replace(m, language=language, brands=brands))
+            job_of.setdefault((m.source, m.source_id), manifest.job_id)
+    stored = []
+    if matched:
+        lo = min(m.created_at for m in matched) - NEAR_WINDOW
+        hi = max(m.created_at for m in matched) + NEAR_WINDOW
+        stored = store.dedupe_candidates(lo, hi)
+    cleaned = clean(matched, stored)
+    rows = [replace(m, author=pseudonymise(m.author, pseudonym_key)) for m in cleaned.mentions]
+    duplicates = [replace(d, author=pseudonymise(d.author, pseudonym_key))
+                  for d in cleaned.duplicates]
+    new = store.upsert_mentions(rows, datetime.now(UTC), duplicates)
+    per_job: dict[str, dict[str, int]] = {}
+    for m in cleaned.mentions:
+        c = per_job.setdefault(job_of[(m.source, m.source_id)], {"kept": 0, "flagged": 0})
+        c["kept"] += 1
+        c["flagged"] += bool(m.flags)
+    dup_per_job: dict[str, int] = {}
+    for d in cleaned.duplicates:
+        job = job_of[(d.source, d.source_id)]
+        dup_per_job[job] = dup_per_job.get(job, 0) + 1
+    entries, done = [], []
+    for manifest in found:
+        c = counts[manifest.job_id]
+        kept = per_job.get(manifest.job_id, {}).get("kept", 0)
+        message = (f"{c['fetched']} fetched, {kept} stored, {c['no_brand']} matched no brand, "
+                   f"{dup_per_job.get(manifest.job_id, 0)} duplicates, "
+                   f"{per_job.get(manifest.job_id, {}).get('flagged', 0)} flagged as spam")
+        if manifest.error:
+            message = f"{manifest.error} ({message})"
+        if manifest.notes:
+            message += f"; {manifest.notes}"
         entries.append(RunLogEntry(
             run_id, "collect", manifest.status, kept, manifest.seconds, manifest.source,
-            manifest.brand, interval.start, interval.end, manifest.error))
-    new = store.upsert_mentions(rows, datetime.now(UTC))
+            manifest.brand, interval.start, interval.end, message))
     # Cursors move only after the rows are stored, and only for jobs that completed.
     for manifest in found:
         if manifest.status == "ok":
@@ -194,18 +232,23 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
             done.append(manifest.job_id)
     seconds = time.perf_counter() - started
     failed = [m for m in found if m.status != "ok"]
+    dropped = sum(c["no_brand"] for c in counts.values())
     entries.append(RunLogEntry(
         run_id, "load", "failed" if failed else "ok", len(rows), seconds,
         interval_start=interval.start, interval_end=interval.end,
-        message=(f"{new} new, {dropped} matched no brand"
-                 + (f"; failed sources: {', '.join(m.source for m in failed)}" if failed else ""))))
+        message=(f"{new} new, {dropped} matched no brand, {len(duplicates)} duplicates, "
+                 f"{cleaned.flagged} flagged as spam"
+                 + (f"; failed sources: {', '.join(sorted({m.source for m in failed}))}"
+                    if failed else ""))))
     store.log_steps(entries)
     staging.clear(directory, done)
     store.publish()
-    log.info("loaded %d mentions (%d new, %d matched no brand) in %.1fs",
-             len(rows), new, dropped, seconds)
+    log.info("loaded %d mentions (%d new, %d matched no brand, %d duplicates) in %.1fs",
+             len(rows), new, dropped, len(duplicates), seconds)
     return StepReport("load", len(rows), seconds,
-                      {"new": new, "dropped": dropped, "failed": [m.source for m in failed]})
+                      {"new": new, "dropped": dropped, "duplicates": len(duplicates),
+                       "flagged": cleaned.flagged,
+                       "failed": sorted({m.source for m in failed})})
 
 
 def analyze_with_aspects(analyzer: Any, pending: Sequence[PendingText]) -> list[ScoreRow]:

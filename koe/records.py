@@ -35,3 +35,6 @@ class Mention:
     csat: int | None = None
     engagement: Engagement = field(default_factory=Engagement)
     brands: tuple[str, ...] = ()
+    # Set by the pipeline's cleaning step (koe.cleaning), never by collectors.
+    flags: tuple[str, ...] = ()
+    fingerprint: str | None = None

@@ -49,6 +49,7 @@ def _mention_from_json(line: str) -> Mention:
     d["created_at"] = datetime.fromisoformat(d["created_at"])
     d["engagement"] = Engagement(**d["engagement"])
     d["brands"] = tuple(d["brands"])
+    d["flags"] = tuple(d.get("flags", ()))
     return Mention(**d)
 
 

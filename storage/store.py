@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from koe.cleaning import Duplicate, Stored
 from koe.records import Mention
 from storage.db import publish, session
 
@@ -23,6 +24,14 @@ _MENTION_SCHEMA = pa.schema([
     ("brands", pa.list_(pa.string())), ("rating", pa.float64()), ("nps", pa.int32()),
     ("csat", pa.int32()), ("likes", pa.int64()), ("replies", pa.int64()),
     ("reposts", pa.int64()), ("views", pa.int64()),
+    ("fingerprint", pa.string()), ("flags", pa.list_(pa.string())),
+    ("duplicates", pa.int32()),
+])
+
+_DUPLICATE_SCHEMA = pa.schema([
+    ("source", pa.string()), ("source_id", pa.string()), ("canonical_source", pa.string()),
+    ("canonical_id", pa.string()), ("kind", pa.string()), ("created_at", _TS),
+    ("author_hash", pa.string()), ("collected_at", _TS),
 ])
 
 # Content may legitimately change (edited text, growing engagement); identity and first
@@ -35,7 +44,23 @@ ON CONFLICT (source, source_id) DO UPDATE SET
     brands = list_sort(list_distinct(list_concat(mentions.brands, excluded.brands))),
     rating = excluded.rating, nps = excluded.nps, csat = excluded.csat,
     likes = excluded.likes, replies = excluded.replies, reposts = excluded.reposts,
-    views = excluded.views
+    views = excluded.views, fingerprint = excluded.fingerprint,
+    flags = excluded.flags
+"""
+
+_UPSERT_DUPLICATES = """
+INSERT INTO mention_duplicates SELECT * FROM incoming_duplicates
+ON CONFLICT (source, source_id) DO UPDATE SET
+    canonical_source = excluded.canonical_source, canonical_id = excluded.canonical_id,
+    kind = excluded.kind, created_at = excluded.created_at, author_hash = excluded.author_hash
+"""
+
+_RECOUNT_DUPLICATES = """
+UPDATE mentions SET duplicates = c.n
+FROM (SELECT canonical_source, canonical_id, count(*) AS n FROM mention_duplicates
+      GROUP BY ALL) c
+WHERE mentions.source = c.canonical_source AND mentions.source_id = c.canonical_id
+  AND mentions.duplicates IS DISTINCT FROM c.n
 """
 
 
@@ -120,16 +145,18 @@ class Store:
 
     def count(self, table: str) -> int:
         if table not in {"mentions", "scores", "daily_aggregates", "daily_topics", "alerts",
-                         "cursors", "run_log"}:
+                         "cursors", "run_log", "mention_duplicates"}:
             raise ValueError(f"unknown table {table!r}")
         with session(self.path) as con:
             return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
     # mentions -----------------------------------------------------------------------------
 
-    def upsert_mentions(self, mentions: Sequence[Mention], collected_at: datetime) -> int:
-        """Insert or update by (source, source_id); returns how many rows are new."""
-        if not mentions:
+    def upsert_mentions(self, mentions: Sequence[Mention], collected_at: datetime,
+                        duplicates: Sequence[Duplicate] = ()) -> int:
+        """Insert or update by (source, source_id), and record ``duplicates`` of stored
+        mentions, in one transaction; returns how many mention rows are new."""
+        if not mentions and not duplicates:
             return 0
         merged: dict[tuple[str, str], Mention] = {}
         for m in mentions:
@@ -157,16 +184,43 @@ class Store:
             "replies": [m.engagement.replies for m in rows],
             "reposts": [m.engagement.reposts for m in rows],
             "views": [m.engagement.views for m in rows],
+            "fingerprint": [m.fingerprint for m in rows],
+            "flags": [list(m.flags) for m in rows],
+            "duplicates": [0] * len(rows),
         }, schema=_MENTION_SCHEMA)
+        dups = pa.table({
+            "source": [d.source for d in duplicates],
+            "source_id": [d.source_id for d in duplicates],
+            "canonical_source": [d.canonical_source for d in duplicates],
+            "canonical_id": [d.canonical_id for d in duplicates],
+            "kind": [d.kind for d in duplicates],
+            "created_at": [d.created_at for d in duplicates],
+            "author_hash": [d.author for d in duplicates],
+            "collected_at": [collected_at] * len(duplicates),
+        }, schema=_DUPLICATE_SCHEMA)
         with session(self.path) as con:
             before = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
             con.register("incoming", table)
+            con.register("incoming_duplicates", dups)
             con.execute("BEGIN TRANSACTION")
-            con.execute(_UPSERT_MENTIONS)
+            if rows:
+                con.execute(_UPSERT_MENTIONS)
+            if duplicates:
+                con.execute(_UPSERT_DUPLICATES)
+                con.execute(_RECOUNT_DUPLICATES)
             con.execute("COMMIT")
             con.unregister("incoming")
+            con.unregister("incoming_duplicates")
             after = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
         return int(after - before)
+
+    def dedupe_candidates(self, start: datetime, end: datetime) -> list[Stored]:
+        """Stored mentions created in [start, end), for duplicate detection."""
+        with session(self.path) as con:
+            rows = con.execute(
+                "SELECT source, source_id, created_at, fingerprint, text FROM mentions "
+                "WHERE created_at >= ? AND created_at < ?", [start, end]).fetchall()
+        return [Stored(*r) for r in rows]
 
     # cursors ------------------------------------------------------------------------------
 
