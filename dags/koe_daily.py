@@ -13,6 +13,19 @@ from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 
+def _connection(conn_id):
+    """An Airflow connection (metadata DB or secrets backend) for koe.credentials."""
+    from airflow.sdk import BaseHook
+
+    from koe.credentials import Connection
+
+    try:
+        c = BaseHook.get_connection(conn_id)
+    except Exception:  # an unknown conn_id: the credential check reports it as missing
+        return None
+    return Connection(c.login, c.password, c.host, c.extra_dejson)
+
+
 @dag(
     dag_id="koe_daily",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
@@ -33,9 +46,17 @@ def koe_daily():
 
     @task(retries=3, retry_exponential_backoff=True)
     def collect(job):
+        from airflow.exceptions import AirflowFailException
+
         from koe import tasks
 
-        return tasks.collect(job)
+        tasks.use_connections(_connection)
+        try:
+            return tasks.collect(job)
+        except Exception as e:
+            if tasks.is_permanent(e):  # refused credentials, bad config: retrying cannot help
+                raise AirflowFailException(str(e)) from e
+            raise
 
     @task(trigger_rule="all_done")
     def load(data_interval_start=None, data_interval_end=None, dag_run=None, run_id=None):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from koe import pipeline
 from koe.config import KoeConfig, load_config
+from koe.credentials import ConnectionLookup, set_connection_lookup
+from koe.errors import ConfigError
 from koe.privacy import resolve_key
 
 CONFIG_ENV = "KOE_CONFIG"
@@ -43,9 +45,27 @@ def plan(iv: pipeline.Interval) -> list[dict[str, str]]:
     return [job.to_dict() for job in pipeline.plan(_config(), iv)]
 
 
+def use_connections(lookup: ConnectionLookup) -> None:
+    """Let sources name Airflow connections (``conn_id``) for their credentials."""
+    set_connection_lookup(lookup)
+
+
 def collect(job: dict[str, str]) -> dict[str, object]:
     manifest = pipeline.collect(_config(), pipeline.CollectJob(**job))
-    return {"source": manifest.source, "brand": manifest.brand, "items": manifest.items}
+    return {"source": manifest.source, "brand": manifest.brand, "items": manifest.items,
+            "seconds": round(manifest.seconds, 2), "notes": manifest.notes}
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Failures a retry in a few minutes cannot fix: config, credentials, a changed API.
+
+    Exhausted retries against a service that is down (FetchError) are worth retrying later.
+    """
+    from collectors.base import CollectorError, CredentialRejectedError, FetchError
+
+    if isinstance(error, CredentialRejectedError | ConfigError):
+        return True
+    return isinstance(error, CollectorError) and not isinstance(error, FetchError)
 
 
 def load(iv: pipeline.Interval, run_id: str) -> dict[str, object]:
