@@ -1,0 +1,288 @@
+"""Apple App Store customer reviews through Apple's public customer-review RSS feed (JSON).
+
+``GET {base_url}/{country}/rss/customerreviews/page={n}/id={app_id}/sortby=mostrecent/json``
+for ``n = 1..max_pages`` and each configured country; no credentials. Apple serves at most
+10 pages of 50 reviews, i.e. the 500 most recent reviews per country: older ones cannot be
+read at all, and a note says so when the window reaches past the oldest review fetched.
+
+The format is an Atom feed turned into JSON: every scalar is wrapped as ``{"label": "…"}``
+and numbers are strings (``"im:rating": {"label": "5"}``). ``feed.entry`` is a list, a
+single object when there is one review, or absent when there are none (past the last page).
+Older feeds put an app-metadata entry first (it has no ``im:rating``); it is skipped.
+``content`` may be one object or a list holding a plain-text and an HTML variant.
+``feed.link`` has rel=next/last links, but they point at the XML feed
+(``…/xml?urlDesc=…``), so page URLs are built here instead; paging stops at a page without
+entries, at ``max_pages``, or at a page whose every review is older than the window (the
+sort is newest first, but a page is only judged as a whole, so a feed that is not strictly
+sorted loses nothing).
+
+Every review is attributed to the source's ``brand``; the language is left to the
+pipeline's detector (Apple does not state it; the country is not the language).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from collectors._http import JsonHttp
+from collectors._ratelimit import RateLimiter
+from collectors._text import html_to_text
+from collectors.base import Collector, CollectorError, MalformedResponseError
+from koe.config import AppStoreSource, Brand
+from koe.credentials import ENVIRONMENT, Credentials
+from koe.query import Query
+from koe.records import Engagement, Mention
+
+logger = logging.getLogger(__name__)
+
+#: Apple serves at most this many pages (of 50 reviews) per app and country.
+APPLE_MAX_PAGES = 10
+APP_URL = "https://apps.apple.com/{country}/app/id{app_id}"
+
+
+def _label(value: Any) -> str | None:
+    """The text of a ``{"label": "…"}`` wrapper (or a bare string), None when empty."""
+    if isinstance(value, Mapping):
+        value = value.get("label")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _count(value: Any) -> int | None:
+    text = _label(value)
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _created(value: Any) -> datetime | None:
+    text = _label(value)
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _content(value: Any) -> str:
+    """Review text from ``content``: one object or a list of plain-text/HTML variants."""
+    variants = value if isinstance(value, list) else [value]
+    html_text = ""
+    for variant in variants:
+        text = _label(variant)
+        if text is None:
+            continue
+        attributes = variant.get("attributes") if isinstance(variant, Mapping) else None
+        kind = attributes.get("type") if isinstance(attributes, Mapping) else None
+        if kind == "html":
+            html_text = html_text or html_to_text(text)
+        else:
+            return text.strip()
+    return html_text
+
+
+def is_review(entry: Any) -> bool:
+    """False for the app-metadata entry older feeds put first (it has no rating)."""
+    return isinstance(entry, Mapping) and "im:rating" in entry
+
+
+def parse_review(entry: Any, source: str, country: str, app_id: str) -> Mention | None:
+    """One review entry as a Mention; None when it lacks an id, date, rating or text."""
+    if not isinstance(entry, Mapping):
+        return None
+    review_id = _label(entry.get("id"))
+    created_at = _created(entry.get("updated"))
+    rating_text = _label(entry.get("im:rating"))
+    if review_id is None or created_at is None or rating_text is None:
+        return None
+    try:
+        rating = float(rating_text)
+    except ValueError:
+        return None
+    if not 1 <= rating <= 5:
+        return None
+    title = _label(entry.get("title"))
+    text = _content(entry.get("content")) or (title or "")
+    if not text:
+        return None
+    author = entry.get("author")
+    name = _label(author.get("name")) if isinstance(author, Mapping) else None
+    return Mention(
+        source=source,
+        source_id=f"{country}:{review_id.strip()}",
+        text=text,
+        created_at=created_at,
+        url=APP_URL.format(country=country, app_id=app_id),
+        author=name.strip() if name else None,
+        title=title.strip() if title else None,
+        rating=rating,
+        # im:voteSum counts "helpful" votes; im:voteCount all votes cast on the review.
+        engagement=Engagement(likes=_count(entry.get("im:voteSum"))),
+    )
+
+
+@dataclass(frozen=True)
+class _Page:
+    mentions: tuple[Mention, ...]
+    reviews: int
+    skipped: int
+    oldest: datetime | None
+    newest: datetime | None
+
+
+class AppStoreCollector(Collector[AppStoreSource]):
+    type = "appstore"
+    per_query = False
+
+    def __init__(
+        self,
+        config: AppStoreSource,
+        *,
+        brands: Sequence[Brand],
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        credentials: Credentials = ENVIRONMENT,
+    ) -> None:
+        super().__init__(config, brands=brands, client=client, sleep=sleep,
+                         credentials=credentials)
+        # Apple publishes no rate limit for the feed; one request a second is polite.
+        limiter = RateLimiter(1, 1.0, sleep=sleep, source=self.name)
+        self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=limiter)
+        self.base_url = config.base_url.rstrip("/")
+
+    def close(self) -> None:
+        self.http.close()
+
+    def page_url(self, country: str, page: int) -> str:
+        return (f"{self.base_url}/{country}/rss/customerreviews/page={page}/"
+                f"id={self.config.app_id}/sortby=mostrecent/json")
+
+    def describe(self) -> str:
+        who = (f"attributed to {self.config.brand}" if self.config.brand
+               else "matched against the brand queries (set brand to attribute them all)")
+        return (f"App Store reviews of app {self.config.app_id} in "
+                f"{', '.join(self.config.countries)} (the latest {self.config.max_pages * 50} "
+                f"per country), {who}")
+
+    def check(self) -> str:
+        if not self.config.countries:
+            raise CollectorError(
+                f"{self.name}: countries is empty; list App Store storefronts, e.g. "
+                'countries = ["us", "jp"]')
+        for country in self.config.countries:
+            if not (len(country) == 2 and country.isascii() and country.isalpha()
+                    and country == country.lower()):
+                raise CollectorError(
+                    f"{self.name}: country {country!r} is not a two-letter lower-case "
+                    'storefront code like "us" or "jp"')
+        return self.describe()
+
+    def probe(self) -> str:
+        country = self.config.countries[0] if self.config.countries else "us"
+        body = self.http.get_json(self.page_url(country, 1), query_label=f"{country} page 1")
+        entries = self._entries(body, country, 1)
+        reviews = sum(1 for e in entries if is_review(e))
+        return (f"App Store answered: {reviews} reviews on page 1 for app "
+                f"{self.config.app_id} in {country}")
+
+    def fetch(self, query: Query | None, since: datetime, until: datetime) -> Iterator[Mention]:
+        """Every country's reviews in ``[since, until)``; ``query`` is ignored (one app)."""
+        self._check_window(since, until)
+        for country in self.config.countries:
+            yield from self._country(country.lower(), since, until)
+
+    def _country(self, country: str, since: datetime, until: datetime) -> Iterator[Mention]:
+        seen: set[str] = set()
+        yielded = skipped = 0
+        oldest: datetime | None = None
+        page = 0
+        complete = False
+        while page < self.config.max_pages:
+            page += 1
+            body = self.http.get_json(self.page_url(country, page),
+                                      query_label=f"{country} page {page}")
+            result = self._parse_page(body, country, page, since, until)
+            skipped += result.skipped
+            if result.reviews == 0 and result.skipped == 0:
+                complete = True  # past the last page: every review there is has been read
+                break
+            if result.oldest is not None:
+                oldest = result.oldest if oldest is None else min(oldest, result.oldest)
+            for mention in result.mentions:
+                # Pages shift when reviews arrive while we read; a repeat is the same review.
+                if mention.source_id not in seen:
+                    seen.add(mention.source_id)
+                    yielded += 1
+                    yield mention
+            if result.newest is not None and result.newest < since:
+                complete = True  # newest first: the pages after this one are older still
+                break
+        if not complete and (oldest is None or oldest > since):
+            self._cap_note(country, oldest, since)
+        if skipped:
+            logger.warning("%s: skipped %d reviews in %s without an id, date, rating or text",
+                           self.name, skipped, country)
+        logger.info("%s: %d reviews in the window for app %s in %s", self.name, yielded,
+                    self.config.app_id, country)
+
+    def _cap_note(self, country: str, oldest: datetime | None, since: datetime) -> None:
+        limit = ("Apple serves only the latest 500 reviews (10 pages)"
+                 if self.config.max_pages >= APPLE_MAX_PAGES
+                 else f"max_pages = {self.config.max_pages} stopped paging (Apple allows 10)")
+        reached = f"back to {oldest:%Y-%m-%d %H:%M} UTC" if oldest else "without a dated review"
+        note = (f"{self.name}: {limit} for app {self.config.app_id} in {country}; reviews were "
+                f"read {reached}, so any from {since:%Y-%m-%d %H:%M} UTC until then are missing "
+                "(run more often to keep up)")
+        logger.warning("%s", note)
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _entries(self, body: Any, country: str, page: int) -> list[Any]:
+        feed = body.get("feed") if isinstance(body, Mapping) else None
+        if not isinstance(feed, Mapping):
+            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            raise MalformedResponseError(
+                f"{self.name}: response for {country} page {page} of app {self.config.app_id} "
+                f"has no 'feed' object (got {found}); check base_url points at the App Store "
+                "(https://itunes.apple.com)")
+        entry = feed.get("entry")
+        if entry is None:
+            return []
+        if isinstance(entry, Mapping):
+            return [entry]  # one review: Apple sends the object, not a list of one
+        if isinstance(entry, list):
+            return entry
+        raise MalformedResponseError(
+            f"{self.name}: response for {country} page {page} of app {self.config.app_id} has "
+            f"a feed.entry that is a {type(entry).__name__}, not a list or an object")
+
+    def _parse_page(self, body: Any, country: str, page: int, since: datetime,
+                    until: datetime) -> _Page:
+        mentions: list[Mention] = []
+        reviews = skipped = 0
+        oldest: datetime | None = None
+        newest: datetime | None = None
+        for entry in self._entries(body, country, page):
+            if not is_review(entry):
+                continue
+            mention = parse_review(entry, self.name, country, self.config.app_id)
+            if mention is None:
+                skipped += 1
+                continue
+            reviews += 1
+            oldest = mention.created_at if oldest is None else min(oldest, mention.created_at)
+            newest = mention.created_at if newest is None else max(newest, mention.created_at)
+            if since <= mention.created_at < until:
+                mentions.append(mention)
+        return _Page(tuple(mentions), reviews, skipped, oldest, newest)
