@@ -223,7 +223,8 @@ class AppStoreSource(_ApiSource):
     name: str = "appstore"
     base_url: str = "https://itunes.apple.com"
     app_id: str = Field(pattern=r"^[0-9]+$", description="The number in the app's App Store URL.")
-    countries: tuple[str, ...] = ("us",)
+    countries: tuple[Annotated[str, Field(pattern=r"^[a-z]{2}$")], ...] = Field(
+        default=("us",), min_length=1, description="Two-letter lower-case storefront codes.")
     brand: str | None = Field(default=None, description="Attribute every review to this brand.")
     max_pages: int = Field(default=10, ge=1, le=10)
 
