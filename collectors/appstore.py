@@ -34,7 +34,7 @@ import httpx
 from collectors._http import JsonHttp
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
-from collectors.base import Collector, CollectorError, MalformedResponseError
+from collectors.base import Collector, MalformedResponseError
 from koe.config import AppStoreSource, Brand
 from koe.credentials import ENVIRONMENT, Credentials
 from koe.query import Query
@@ -176,16 +176,7 @@ class AppStoreCollector(Collector[AppStoreSource]):
                 f"per country), {who}")
 
     def check(self) -> str:
-        if not self.config.countries:
-            raise CollectorError(
-                f"{self.name}: countries is empty; list App Store storefronts, e.g. "
-                'countries = ["us", "jp"]')
-        for country in self.config.countries:
-            if not (len(country) == 2 and country.isascii() and country.isalpha()
-                    and country == country.lower()):
-                raise CollectorError(
-                    f"{self.name}: country {country!r} is not a two-letter lower-case "
-                    'storefront code like "us" or "jp"')
+        # The config already holds at least one two-letter storefront code.
         return self.describe()
 
     def probe(self) -> str:
