@@ -314,14 +314,17 @@ class JsonHttp:
                     else "the API refused the request; check this source's config")
         message = (f"{self.source}: HTTP {status} from {redact(response.request.url)} for query "
                    f"{query_label!r}: {hint} (response: {excerpt(response.text, 200)!r})")
-        if status == 401 or (self.auth is not None and use_auth and self._expired(response)):
+        if status == 401 or (self.auth is not None and use_auth and self.credential_refused(response)):
             if self.auth is not None and use_auth:
                 message += f". {self.auth.fix()}"
             raise CredentialRejectedError(message)
         raise FetchError(message)
 
-    def _expired(self, response: httpx.Response) -> bool:
-        # Some APIs (Bluesky's XRPC) answer an expired session with 400 ExpiredToken.
+    def credential_refused(self, response: httpx.Response) -> bool:
+        """Whether a 4xx other than 401 means the credential was refused (a hook for sources).
+
+        By default: Bluesky's XRPC answers an expired session with 400 ExpiredToken.
+        """
         if response.status_code != 400:
             return False
         try:

@@ -112,7 +112,7 @@ class _CommentsUnavailable(FetchError):
 class _YouTubeHttp(JsonHttp):
     """JsonHttp that reads the API's error reasons before a 4xx becomes a plain FetchError."""
 
-    def _expired(self, response: httpx.Response) -> bool:
+    def credential_refused(self, response: httpx.Response) -> bool:
         # JsonHttp asks this of every refused (4xx) response while an Auth is set: True makes
         # it a CredentialRejectedError carrying Auth.fix(); _Refused goes to the collector.
         reasons = error_reasons(response)
