@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from collectors._fields import as_int, as_str, as_utc
 from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -89,15 +90,7 @@ def parse_session(response: httpx.Response) -> Session:
     if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
         raise MalformedResponseError(
             f"no accessJwt/refreshJwt in the session answer (keys: {sorted(body)[:10]})")
-    return Session(access, refresh, _str(body.get("did")), _str(body.get("handle")))
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    return Session(access, refresh, as_str(body.get("did")), as_str(body.get("handle")))
 
 
 def unescape_entities(text: str) -> str:
@@ -105,20 +98,9 @@ def unescape_entities(text: str) -> str:
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    raw = _str(value)
-    if raw is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def sort_at(record: Mapping[str, Any], post: Mapping[str, Any]) -> datetime | None:
     """The AppView's ``sortAt``: the earlier of ``record.createdAt`` and ``indexedAt``."""
-    stamps = [t for t in (_timestamp(record.get("createdAt")), _timestamp(post.get("indexedAt")))
+    stamps = [t for t in (as_utc(record.get("createdAt")), as_utc(post.get("indexedAt")))
               if t is not None]
     return min(stamps) if stamps else None
 
@@ -142,7 +124,7 @@ def post_text(text: str, facets: Any) -> str:
         index = facet.get("index") if isinstance(facet, Mapping) else None
         if not isinstance(index, Mapping):
             continue
-        start, end = _int(index.get("byteStart")), _int(index.get("byteEnd"))
+        start, end = as_int(index.get("byteStart")), as_int(index.get("byteEnd"))
         if start is None or end is None or not 0 <= start < end <= len(raw):
             continue
         features = facet.get("features")
@@ -178,14 +160,14 @@ def embed_text(embed: Any) -> str:
     parts: list[str] = []
     images = embed.get("images")
     for image in images if isinstance(images, list) else ():
-        if isinstance(image, Mapping) and _str(image.get("alt")):
+        if isinstance(image, Mapping) and as_str(image.get("alt")):
             parts.append(image["alt"])
-    if _str(embed.get("alt")):  # a video
+    if as_str(embed.get("alt")):  # a video
         parts.append(embed["alt"])
     external = embed.get("external")
     if isinstance(external, Mapping):
         for key in ("title", "description"):
-            if _str(external.get(key)):
+            if as_str(external.get(key)):
                 parts.append(external[key])
     parts.append(embed_text(embed.get("media")))  # recordWithMedia
     return "\n".join(unescape_entities(p.strip()) for p in parts if p.strip())
@@ -203,7 +185,7 @@ def parse_post(post: Any, source: str) -> Mention | None:
     """One ``app.bsky.feed.defs#postView`` as a Mention, or None without URI, date or text."""
     if not isinstance(post, Mapping):
         return None
-    uri = _str(post.get("uri"))
+    uri = as_str(post.get("uri"))
     record = post.get("record")
     if uri is None or not uri.startswith("at://") or not isinstance(record, Mapping):
         return None
@@ -220,13 +202,13 @@ def parse_post(post: Any, source: str) -> Mention | None:
     if not isinstance(author, Mapping):
         author = {}
     did, rkey = _uri_parts(uri)
-    handle = _str(author.get("handle"))
+    handle = as_str(author.get("handle"))
     if handle == "handle.invalid":  # the AppView's placeholder for a handle that fails to verify
         handle = None
-    profile = handle or _str(author.get("did")) or did
+    profile = handle or as_str(author.get("did")) or did
     langs = record.get("langs")
     language = None
-    if isinstance(langs, list) and langs and _str(langs[0]):
+    if isinstance(langs, list) and langs and as_str(langs[0]):
         language = langs[0].strip().split("-")[0].lower()
     return Mention(
         source=source,
@@ -234,11 +216,11 @@ def parse_post(post: Any, source: str) -> Mention | None:
         text=text,
         created_at=created_at,
         url=POST_URL.format(profile, rkey) if profile and rkey else None,
-        author=handle or _str(author.get("did")) or did,
+        author=handle or as_str(author.get("did")) or did,
         language=language,
-        engagement=Engagement(likes=_int(post.get("likeCount")),
-                              replies=_int(post.get("replyCount")),
-                              reposts=_int(post.get("repostCount"))),
+        engagement=Engagement(likes=as_int(post.get("likeCount")),
+                              replies=as_int(post.get("replyCount")),
+                              reposts=as_int(post.get("repostCount"))),
     )
 
 

@@ -40,6 +40,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from collectors._fields import as_int
 from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -86,10 +87,6 @@ def _at(value: Any, path: Sequence[int]) -> Any:
             return None
         value = value[index]
     return value
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str | None:
@@ -179,10 +176,10 @@ def split_payload(payload: Any) -> ReviewPage | None:
 
 
 def review_created(review: Any) -> datetime | None:
-    seconds = _int(_at(review, AT))
+    seconds = as_int(_at(review, AT))
     if seconds is None or seconds <= 0:
         return None
-    nanos = _int(_at(review, NANOS)) or 0
+    nanos = as_int(_at(review, NANOS)) or 0
     return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=nanos // 1000)
 
 
@@ -194,7 +191,7 @@ def parse_review(review: Any, source: str, app_id: str, brand: str | None = None
     if review_id is None or created_at is None or text is None:
         return None
     stars = _at(review, STARS)
-    rating = float(stars) if _int(stars) is not None and 1 <= stars <= 5 else None
+    rating = float(stars) if as_int(stars) is not None and 1 <= stars <= 5 else None
     answered = _text(_at(review, REPLY)) is not None
     return Mention(
         source=source,
@@ -204,7 +201,7 @@ def parse_review(review: Any, source: str, app_id: str, brand: str | None = None
         url=REVIEW_URL.format(urlencode({"id": app_id, "reviewId": review_id}, safe=":")),
         author=_text(_at(review, USER)),
         rating=rating,
-        engagement=Engagement(likes=_int(_at(review, THUMBS_UP)), replies=1 if answered else 0),
+        engagement=Engagement(likes=as_int(_at(review, THUMBS_UP)), replies=1 if answered else 0),
         brands=(brand,) if brand else (),
     )
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from collectors._fields import as_int, as_str
 from collectors._http import JsonHttp
 from collectors._paging import PageNumberPaginator
 from collectors._text import html_to_text
@@ -42,19 +43,11 @@ class _Page:
     capped: bool
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
 def _created(hit: Mapping[str, Any]) -> datetime | None:
-    epoch = _int(hit.get("created_at_i"))
+    epoch = as_int(hit.get("created_at_i"))
     if epoch is not None:
         return datetime.fromtimestamp(epoch, UTC)
-    raw = _str(hit.get("created_at"))
+    raw = as_str(hit.get("created_at"))
     if raw is None:
         return None
     try:
@@ -73,20 +66,20 @@ def parse_hit(hit: Any, source: str) -> Mention | None:
     object_id = hit.get("objectID")
     if isinstance(object_id, int) and not isinstance(object_id, bool):
         object_id = str(object_id)
-    if not _str(object_id):
+    if not as_str(object_id):
         return None
     created_at = _created(hit)
     if created_at is None:
         return None
     # Titles are plain text, but entity-escaped ones occur; unescaping plain text is harmless.
-    raw_title = _str(hit.get("title")) or _str(hit.get("story_title"))
+    raw_title = as_str(hit.get("title")) or as_str(hit.get("story_title"))
     title = html.unescape(raw_title) if raw_title else None
-    comment = _str(hit.get("comment_text"))
+    comment = as_str(hit.get("comment_text"))
     if comment is not None:
         text = html_to_text(comment)
     else:
         # A link story has no body; its title is what people wrote about the brand.
-        body = html_to_text(_str(hit.get("story_text")))
+        body = html_to_text(as_str(hit.get("story_text")))
         text = "\n".join(p for p in (title, body) if p)
     if not text:
         return None
@@ -96,9 +89,9 @@ def parse_hit(hit: Any, source: str) -> Mention | None:
         text=text,
         created_at=created_at,
         url=ITEM_URL.format(object_id),
-        author=_str(hit.get("author")),
+        author=as_str(hit.get("author")),
         title=title,
-        engagement=Engagement(likes=_int(hit.get("points")), replies=_int(hit.get("num_comments"))),
+        engagement=Engagement(likes=as_int(hit.get("points")), replies=as_int(hit.get("num_comments"))),
     )
 
 
@@ -215,8 +208,8 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
             oldest = epoch if oldest is None else min(oldest, epoch)
             if since <= mention.created_at < until:
                 mentions.append(mention)
-        nb_hits, nb_pages = _int(body.get("nbHits")), _int(body.get("nbPages"))
-        per_page, page = _int(body.get("hitsPerPage")), _int(body.get("page"))
+        nb_hits, nb_pages = as_int(body.get("nbHits")), as_int(body.get("nbPages"))
+        per_page, page = as_int(body.get("hitsPerPage")), as_int(body.get("page"))
         capped = (
             bool(hits) and None not in (nb_hits, nb_pages, per_page, page)
             and page >= nb_pages - 1  # type: ignore[operator]

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
+from collectors._fields import as_int, as_str
 from collectors._http import JsonHttp, Reply
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -94,22 +95,14 @@ def search_terms(query: Query) -> list[str]:
             if not all(word.startswith("#") for word in alt.split())]
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _id(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return _str(value)
+    return as_str(value)
 
 
 def parse_time(value: Any) -> datetime | None:
-    raw = _str(value)
+    raw = as_str(value)
     if raw is None:
         return None
     try:
@@ -121,7 +114,7 @@ def parse_time(value: Any) -> datetime | None:
 
 def _http_url(*values: Any) -> str | None:
     for value in values:
-        text = _str(value)
+        text = as_str(value)
         if text and text.startswith(("http://", "https://")):
             return text
     return None
@@ -137,14 +130,14 @@ def parse_status(raw: Any, source: str) -> Mention | None:
     created_at = parse_time(status.get("created_at"))
     if status_id is None or created_at is None:
         return None
-    spoiler = _str(status.get("spoiler_text"))
+    spoiler = as_str(status.get("spoiler_text"))
     warning = html.unescape(spoiler).strip() if spoiler else None
-    text = html_to_text(_str(status.get("content"))) or warning
+    text = html_to_text(as_str(status.get("content"))) or warning
     if not text:
         return None
     account = status.get("account")
-    author = _str(account.get("acct")) if isinstance(account, Mapping) else None
-    language = _str(status.get("language"))
+    author = as_str(account.get("acct")) if isinstance(account, Mapping) else None
+    language = as_str(status.get("language"))
     return Mention(
         source=source,
         source_id=status_id,
@@ -154,9 +147,9 @@ def parse_status(raw: Any, source: str) -> Mention | None:
         author=author,
         title=warning,
         language=language.strip().lower() if language else None,
-        engagement=Engagement(likes=_int(status.get("favourites_count")),
-                              replies=_int(status.get("replies_count")),
-                              reposts=_int(status.get("reblogs_count"))),
+        engagement=Engagement(likes=as_int(status.get("favourites_count")),
+                              replies=as_int(status.get("replies_count")),
+                              reposts=as_int(status.get("reblogs_count"))),
     )
 
 

@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from collectors._fields import as_int, as_str
 from collectors._http import JsonHttp, Reply
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -95,20 +96,6 @@ def search_terms(query: Query) -> list[str]:
     return out
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def _created(data: Mapping[str, Any]) -> datetime | None:
     value = data.get("created_utc")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -121,27 +108,27 @@ def _created(data: Mapping[str, Any]) -> datetime | None:
 
 def _plain(value: Any) -> str | None:
     """Reddit markdown as plain text: entities unescaped; deleted/removed bodies are None."""
-    text = _str(value)
+    text = as_str(value)
     if text is None or text.strip() in DELETED:
         return None
     return html.unescape(text).strip() or None
 
 
 def _author(data: Mapping[str, Any]) -> str | None:
-    author = _str(data.get("author"))
+    author = as_str(data.get("author"))
     return None if author is None or author in DELETED else author
 
 
 def _fullname(data: Mapping[str, Any], kind: str) -> str | None:
-    name = _str(data.get("name"))
+    name = as_str(data.get("name"))
     if name is not None and name.startswith(f"{kind}_"):
         return name
-    item_id = _str(data.get("id"))
+    item_id = as_str(data.get("id"))
     return f"{kind}_{item_id}" if item_id else None
 
 
 def _url(data: Mapping[str, Any], fallback: str | None) -> str | None:
-    permalink = _str(data.get("permalink"))
+    permalink = as_str(data.get("permalink"))
     if permalink is not None and permalink.startswith("/"):
         return SITE + permalink
     return fallback
@@ -165,10 +152,10 @@ def parse_post(data: Any, source: str) -> Mention | None:
         url=_url(data, f"{SITE}/comments/{fullname[3:]}/"),
         author=_author(data),
         title=title,
-        engagement=Engagement(likes=_int(data.get("score")),
-                              replies=_int(data.get("num_comments")),
-                              reposts=_int(data.get("num_crossposts")),
-                              views=_int(data.get("view_count"))),
+        engagement=Engagement(likes=as_int(data.get("score")),
+                              replies=as_int(data.get("num_comments")),
+                              reposts=as_int(data.get("num_crossposts")),
+                              views=as_int(data.get("view_count"))),
     )
 
 
@@ -189,7 +176,7 @@ def parse_comment(data: Any, source: str, post: Thread) -> Mention | None:
         url=_url(data, f"{post.url.rstrip('/')}/{fullname[3:]}/"),
         author=_author(data),
         title=post.title,
-        engagement=Engagement(likes=_int(data.get("score"))),
+        engagement=Engagement(likes=as_int(data.get("score"))),
     )
 
 
@@ -233,7 +220,7 @@ def walk_comments(listing: Any) -> CommentTree:
         if kind == "more":
             tree.more_stubs += 1
             if isinstance(data, Mapping):
-                count = _int(data.get("count"))
+                count = as_int(data.get("count"))
                 children = data.get("children")
                 tree.hidden += count if count else len(children) if isinstance(children, list) else 0
             continue
@@ -317,7 +304,7 @@ class AppOnlyAuth:
                 f"{self.config.auth_url} ({e}). {self.fix()}"
             ) from e
         body = reply.body
-        token = _str(body.get("access_token")) if isinstance(body, Mapping) else None
+        token = as_str(body.get("access_token")) if isinstance(body, Mapping) else None
         if token is None:
             error = body.get("error") if isinstance(body, Mapping) else None
             if error is not None:
@@ -435,7 +422,7 @@ class RedditCollector(Collector[RedditSource]):
                     if mention.source_id in seen:
                         continue
                     seen.add(mention.source_id)
-                    if _int(post.get("num_comments")) != 0 and mention.url:
+                    if as_int(post.get("num_comments")) != 0 and mention.url:
                         threads.append(Thread(mention.source_id[3:], mention.title, mention.url))
                     yield mention
         if self.config.include_comments and self.config.max_comment_posts and threads:
@@ -535,7 +522,7 @@ class RedditCollector(Collector[RedditSource]):
             for data in tree.comments:
                 mention = parse_comment(data, self.name, thread)
                 if mention is None:
-                    if (_str(data.get("body")) or "").strip() in DELETED:
+                    if (as_str(data.get("body")) or "").strip() in DELETED:
                         deleted += 1
                     else:
                         skipped += 1

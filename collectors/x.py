@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from collectors._fields import as_int, as_str, as_utc
 from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -69,14 +70,6 @@ NO_LANGUAGE = frozenset({"und", "qam", "qct", "qht", "qme", "qst", "zxx"})
 HOW = ("Sign up at https://developer.x.com, create a Project and an App in it, and copy the "
        "App's Bearer Token (Keys and tokens); recent search needs Basic access or higher")
 _PLAIN_WORD_BREAKERS = (":", '"')
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def _term(term: Term) -> str:
@@ -126,24 +119,13 @@ def snowflake_time(tweet_id: str) -> datetime | None:
     return SNOWFLAKE_EPOCH + timedelta(milliseconds=ms) if ms > 0 else None
 
 
-def _timestamp(value: Any) -> datetime | None:
-    raw = _str(value)
-    if raw is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def usernames(body: Mapping[str, Any]) -> dict[str, str]:
     """``includes.users`` as id -> username (empty when the answer has no includes)."""
     includes = body.get("includes")
     users = includes.get("users") if isinstance(includes, Mapping) else None
     found: dict[str, str] = {}
     for user in users if isinstance(users, list) else ():
-        if isinstance(user, Mapping) and _str(user.get("username")):
+        if isinstance(user, Mapping) and as_str(user.get("username")):
             found[str(user.get("id"))] = user["username"]
     return found
 
@@ -158,22 +140,22 @@ def parse_tweet(tweet: Any, users: Mapping[str, str], source: str) -> Mention | 
     if not isinstance(tweet_id, str) or not tweet_id.isdigit():
         return None
     note = tweet.get("note_tweet")
-    raw = (_str(note.get("text")) if isinstance(note, Mapping) else None) or _str(tweet.get("text"))
+    raw = (as_str(note.get("text")) if isinstance(note, Mapping) else None) or as_str(tweet.get("text"))
     if raw is None:
         return None
-    created_at = _timestamp(tweet.get("created_at")) or snowflake_time(tweet_id)
+    created_at = as_utc(tweet.get("created_at")) or snowflake_time(tweet_id)
     if created_at is None:
         return None
     author_id = tweet.get("author_id")
     username = users.get(str(author_id)) if author_id is not None else None
-    lang = _str(tweet.get("lang"))
+    lang = as_str(tweet.get("lang"))
     metrics = tweet.get("public_metrics")
     engagement = Engagement()
     if isinstance(metrics, Mapping):
-        engagement = Engagement(likes=_int(metrics.get("like_count")),
-                                replies=_int(metrics.get("reply_count")),
-                                reposts=_int(metrics.get("retweet_count")),
-                                views=_int(metrics.get("impression_count")))
+        engagement = Engagement(likes=as_int(metrics.get("like_count")),
+                                replies=as_int(metrics.get("reply_count")),
+                                reposts=as_int(metrics.get("retweet_count")),
+                                views=as_int(metrics.get("impression_count")))
     return Mention(
         source=source,
         source_id=tweet_id,
@@ -418,5 +400,5 @@ class XCollector(Collector[XSource]):
 def _describe_error(error: Any) -> str:
     if not isinstance(error, Mapping):
         return repr(error)[:200]
-    parts = [str(error[k]) for k in ("title", "detail") if _str(error.get(k))]
+    parts = [str(error[k]) for k in ("title", "detail") if as_str(error.get(k))]
     return ": ".join(parts)[:200] or repr(dict(error))[:200]

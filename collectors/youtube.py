@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from collectors._fields import as_int, as_str
 from collectors._http import JsonHttp, redact
 from collectors._paging import Paginator
 from collectors._text import html_to_text
@@ -196,14 +197,6 @@ class _NextPage(Paginator[str | None]):
         return token if isinstance(token, str) and token else None
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _map(value: Any, key: str) -> Mapping[str, Any]:
     found = value.get(key) if isinstance(value, Mapping) else None
     return found if isinstance(found, Mapping) else {}
@@ -226,10 +219,10 @@ def rfc3339(value: datetime) -> str:
 
 def comment_text(snippet: Mapping[str, Any]) -> str | None:
     """``textOriginal`` as written, else ``textDisplay`` (HTML unless plain text was asked)."""
-    original = _str(snippet.get("textOriginal"))
+    original = as_str(snippet.get("textOriginal"))
     if original is not None:
         return original.strip()
-    display = _str(snippet.get("textDisplay"))
+    display = as_str(snippet.get("textDisplay"))
     if display is None:
         return None
     text = html_to_text(display) if _MARKUP.search(display) else display.strip()
@@ -239,7 +232,7 @@ def comment_text(snippet: Mapping[str, Any]) -> str | None:
 def parse_comment(comment: Any, video: Video, source: str,
                   replies: int | None = None) -> Mention | None:
     """One ``youtube#comment`` as a Mention; None without id, date or text."""
-    comment_id = _str(comment.get("id")) if isinstance(comment, Mapping) else None
+    comment_id = as_str(comment.get("id")) if isinstance(comment, Mapping) else None
     snippet = _map(comment, "snippet")
     created_at = parse_time(snippet.get("publishedAt"))
     text = comment_text(snippet)
@@ -251,9 +244,9 @@ def parse_comment(comment: Any, video: Video, source: str,
         text=text,
         created_at=created_at,
         url=WATCH_URL.format(video.id, comment_id),
-        author=_str(snippet.get("authorDisplayName")),
+        author=as_str(snippet.get("authorDisplayName")),
         title=video.label,
-        engagement=Engagement(likes=_int(snippet.get("likeCount")), replies=replies),
+        engagement=Engagement(likes=as_int(snippet.get("likeCount")), replies=replies),
     )
 
 
@@ -267,7 +260,7 @@ def parse_thread(item: Any, video: Video, source: str) -> ThreadResult:
     """A ``youtube#commentThread``: its top-level comment, then the replies inlined with it."""
     snippet = _map(item, "snippet")
     top = parse_comment(snippet.get("topLevelComment"), video, source,
-                        replies=_int(snippet.get("totalReplyCount")))
+                        replies=as_int(snippet.get("totalReplyCount")))
     if top is None:
         return ThreadResult((), 1)
     mentions, skipped = [top], 0
@@ -353,7 +346,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
         if self.config.channels:
             body = self._get("channels", {"part": "id", "id": ",".join(self.config.channels),
                                           "maxResults": 50}, "probe")
-            found = {_str(i.get("id")) for i in self._items(body, "channels", "probe")
+            found = {as_str(i.get("id")) for i in self._items(body, "channels", "probe")
                      if isinstance(i, Mapping)}
             missing = [ch for ch in self.config.channels if ch not in found]
             if missing:
@@ -484,7 +477,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
         body = self._get("search", params, label)
         videos = []
         for item in self._items(body, "search", label):
-            video_id = _str(_map(item, "id").get("videoId"))
+            video_id = as_str(_map(item, "id").get("videoId"))
             if video_id is None:
                 continue  # a channel or playlist result
             snippet = _map(item, "snippet")
@@ -503,8 +496,8 @@ class YouTubeCollector(Collector[YouTubeSource]):
                                       "maxResults": 50}, label)
         uploads: dict[str, tuple[str, str | None]] = {}
         for item in self._items(body, "channels", label):
-            channel_id = _str(item.get("id")) if isinstance(item, Mapping) else None
-            playlist = _str(_map(_map(item, "contentDetails"), "relatedPlaylists").get("uploads"))
+            channel_id = as_str(item.get("id")) if isinstance(item, Mapping) else None
+            playlist = as_str(_map(_map(item, "contentDetails"), "relatedPlaylists").get("uploads"))
             if channel_id and playlist:
                 uploads[channel_id] = (playlist, _unescaped(_map(item, "snippet").get("title")))
         missing = [ch for ch in channels if ch not in uploads]
@@ -537,8 +530,8 @@ class YouTubeCollector(Collector[YouTubeSource]):
             dates = []
             for item in self._items(body, "playlistItems", label):
                 snippet, details = _map(item, "snippet"), _map(item, "contentDetails")
-                video_id = (_str(details.get("videoId"))
-                            or _str(_map(snippet, "resourceId").get("videoId")))
+                video_id = (as_str(details.get("videoId"))
+                            or as_str(_map(snippet, "resourceId").get("videoId")))
                 # snippet.publishedAt is when the item joined the playlist; private and deleted
                 # videos have no videoPublishedAt (and no readable comments).
                 published = parse_time(details.get("videoPublishedAt"))
@@ -598,6 +591,6 @@ class YouTubeCollector(Collector[YouTubeSource]):
 
 def _unescaped(value: Any) -> str | None:
     # search.list snippets are HTML-escaped ("&#39;", "&amp;") although they are plain text.
-    text = _str(value)
+    text = as_str(value)
     return html.unescape(text).strip() if text else None
 
