@@ -28,13 +28,13 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from collectors._fields import as_int, as_str
+from collectors._fields import as_int, as_str, as_utc
 from collectors._http import JsonHttp, Reply
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -101,17 +101,6 @@ def _id(value: Any) -> str | None:
     return as_str(value)
 
 
-def parse_time(value: Any) -> datetime | None:
-    raw = as_str(value)
-    if raw is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _http_url(*values: Any) -> str | None:
     for value in values:
         text = as_str(value)
@@ -127,7 +116,7 @@ def parse_status(raw: Any, source: str) -> Mention | None:
     reblog = raw.get("reblog")
     status: Mapping[str, Any] = reblog if isinstance(reblog, Mapping) else raw
     status_id = _id(status.get("id"))
-    created_at = parse_time(status.get("created_at"))
+    created_at = as_utc(status.get("created_at"))
     if status_id is None or created_at is None:
         return None
     spoiler = as_str(status.get("spoiler_text"))
@@ -328,7 +317,7 @@ class MastodonCollector(Collector[MastodonSource]):
         for raw in statuses:
             mention = parse_status(raw, self.name)
             # A boost sits in the timeline at its own time, not its original's.
-            listed_at = parse_time(raw.get("created_at")) if isinstance(raw, Mapping) else None
+            listed_at = as_utc(raw.get("created_at")) if isinstance(raw, Mapping) else None
             if listed_at is not None and listed_at < since:
                 older = True
             if mention is None:

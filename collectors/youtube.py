@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str
+from collectors._fields import as_int, as_str, as_utc
 from collectors._http import JsonHttp, redact
 from collectors._paging import Paginator
 from collectors._text import html_to_text
@@ -202,17 +202,6 @@ def _map(value: Any, key: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 (``2019-11-26T15:51:44.000Z``) as an aware UTC datetime, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -234,7 +223,7 @@ def parse_comment(comment: Any, video: Video, source: str,
     """One ``youtube#comment`` as a Mention; None without id, date or text."""
     comment_id = as_str(comment.get("id")) if isinstance(comment, Mapping) else None
     snippet = _map(comment, "snippet")
-    created_at = parse_time(snippet.get("publishedAt"))
+    created_at = as_utc(snippet.get("publishedAt"))
     text = comment_text(snippet)
     if comment_id is None or created_at is None or text is None:
         return None
@@ -483,7 +472,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
             snippet = _map(item, "snippet")
             videos.append(Video(video_id, _unescaped(snippet.get("title")),
                                 _unescaped(snippet.get("channelTitle")),
-                                parse_time(snippet.get("publishedAt"))))
+                                as_utc(snippet.get("publishedAt"))))
         return videos
 
     def _channel_videos(self, since: datetime, until: datetime, quota: _Quota,
@@ -534,7 +523,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
                             or as_str(_map(snippet, "resourceId").get("videoId")))
                 # snippet.publishedAt is when the item joined the playlist; private and deleted
                 # videos have no videoPublishedAt (and no readable comments).
-                published = parse_time(details.get("videoPublishedAt"))
+                published = as_utc(details.get("videoPublishedAt"))
                 if video_id is None or published is None:
                     continue
                 dates.append(published)
