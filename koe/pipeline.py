@@ -182,6 +182,8 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
     for manifest in found:
         source = config.source(manifest.source)
         c = counts.setdefault(manifest.job_id, {"fetched": 0, "no_brand": 0})
+        if manifest.status != "ok":
+            continue  # nothing of a failed job is loaded: the rerun collects its window again
         for m in staging.read_mentions(directory, manifest.job_id):
             c["fetched"] += 1
             language = m.language or detect_language(f"{m.title or ''}\n{m.text}")

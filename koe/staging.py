@@ -58,10 +58,15 @@ def write_mentions(directory: Path, job_id: str, mentions: Iterable[Mention]) ->
     path = directory / f"{job_id}.jsonl"
     tmp = path.with_name(f".{path.name}.tmp")
     n = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for m in mentions:
-            f.write(_mention_to_json(m) + "\n")
-            n += 1
+    path.unlink(missing_ok=True)  # an earlier attempt's file must not outlive a failed one
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            for m in mentions:
+                f.write(_mention_to_json(m) + "\n")
+                n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     return n
 

@@ -79,3 +79,24 @@ def test_duplicates_collapse_with_a_count_and_reruns_are_idempotent(tmp_path: Pa
     pipeline.load(config, next_day, "r3", b"k", store)
     mentions, dups = _rows(config)
     assert mentions[0] == ("1", 3, []) and [d[0] for d in dups] == ["2", "3", "6"]
+
+
+def test_failed_and_limited_jobs_are_explained_in_the_run_log(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    directory = pipeline.staging_dir(config, DAY)
+    staging.write_mentions(directory, "posts--all", [_m("1", TEXT, 1)])
+    staging.write_manifest(directory, staging.Manifest(
+        "posts--all", "posts", "", DAY.start.isoformat(), DAY.end.isoformat(), "failed", 0, 2.5,
+        "posts: HTTP 401 from https://api.test/search: check KOE_TOKEN",
+        "posts: the service only serves the last 7 days"))
+    report = pipeline.load(config, DAY, "r1", b"k", Store(config.storage.path))
+    assert report.items == 0 and report.detail["failed"] == ["posts"]
+    with session(config.storage.path) as con:
+        rows = con.execute("SELECT step, status, seconds, message FROM run_log "
+                           "ORDER BY step").fetchall()
+        cursors = con.execute("SELECT count(*) FROM cursors").fetchall()[0][0]
+    collect, load = rows
+    assert collect[:3] == ("collect", "failed", 2.5)
+    assert "check KOE_TOKEN" in collect[3] and "last 7 days" in collect[3]
+    assert load[1] == "failed" and "failed sources: posts" in load[3]
+    assert cursors == 0  # nothing of a failed job is loaded, its cursor stays

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -8,7 +9,7 @@ import httpx
 import pytest
 
 from collectors._http import USER_AGENT, JsonHttp, RetryPolicy, retry_after_seconds
-from collectors.base import FetchError, MalformedResponseError
+from collectors.base import CredentialRejectedError, FetchError, MalformedResponseError
 
 URL = "https://api.example.test/v1/search"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -157,3 +158,84 @@ def test_own_client_has_timeout_and_user_agent() -> None:
 ])
 def test_retry_after_parsing(value: str | None, expected: float | None) -> None:
     assert retry_after_seconds(value, NOW) == expected
+
+
+class FakeAuth:
+    def __init__(self, can_refresh: bool = True) -> None:
+        self.token = "old"
+        self.can_refresh = can_refresh
+        self.refreshes = 0
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def refresh(self) -> bool:
+        self.refreshes += 1
+        if self.can_refresh:
+            self.token = "new"
+        return self.can_refresh
+
+    def fix(self) -> str:
+        return "check KOE_TEST_TOKEN"
+
+
+def test_refused_credential_is_renewed_once_and_the_request_repeated() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer old":
+            return httpx.Response(401, json={"error": "expired"})
+        return OK
+
+    auth = FakeAuth()
+    http, waits = make(handler, auth=auth)
+    assert http.get_json(URL, None, query_label="aurora") == {"hits": []}
+    assert auth.refreshes == 1 and waits == []
+
+
+def test_credential_that_cannot_be_renewed_fails_naming_the_fix() -> None:
+    handler, calls = scripted(httpx.Response(401, json={"error": "revoked"}))
+    auth = FakeAuth(can_refresh=False)
+    http, _ = make(handler, auth=auth)
+    with pytest.raises(CredentialRejectedError, match="HTTP 401.*check KOE_TEST_TOKEN"):
+        http.get_json(URL, None, query_label="aurora")
+    assert len(calls) == 1
+
+
+def test_bluesky_style_expired_token_counts_as_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer old":
+            return httpx.Response(400, json={"error": "ExpiredToken", "message": "expired"})
+        return OK
+
+    auth = FakeAuth()
+    http, _ = make(handler, auth=auth)
+    assert http.get_json(URL, None, query_label="aurora") == {"hits": []}
+    assert auth.refreshes == 1
+
+
+def test_429_without_retry_after_waits_for_the_rate_limit_reset() -> None:
+    reset = str(int(NOW.timestamp()) + 90)
+    handler, _ = scripted(httpx.Response(429, headers={"x-rate-limit-remaining": "0",
+                                                       "x-rate-limit-reset": reset}), OK)
+    http, waits = make(handler)
+    http.get_json(URL, None, query_label="aurora")
+    assert waits == [90.0]
+
+
+def test_post_form_and_own_parser_whose_failure_is_retried_as_malformed() -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        text = ")]}'\n[1,2" if len(bodies) == 1 else ")]}'\n[1,2,3]"
+        return httpx.Response(200, text=text)
+
+    def parse(response: httpx.Response) -> list[int]:
+        text = response.text
+        if not text.startswith(")]}'"):
+            raise ValueError("no XSSI guard")
+        return list(json.loads(text[4:]))
+
+    http, waits = make(handler)
+    reply = http.request("POST", URL, data={"f.req": "[1]"}, parse=parse, query_label="app")
+    assert reply.body == [1, 2, 3] and len(waits) == 1
+    assert bodies[0] == b"f.req=%5B1%5D"
