@@ -174,9 +174,10 @@ def alerts(snap: Snapshot, f: Filters) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def mentions(snap: Snapshot, f: Filters, labels: tuple[str, ...] | None = None,
              topics: tuple[str, ...] | None = None, search: str | None = None,
-             limit: int = MENTIONS_LIMIT) -> pd.DataFrame:
+             limit: int = MENTIONS_LIMIT, hide_flagged: bool = False) -> pd.DataFrame:
     return _frame(_read(snap, queries.mentions, snap.model_id, f.start, f.end, f.brands,
-                        f.sources, f.languages, labels, topics, search or None, limit))
+                        f.sources, f.languages, labels, topics, search or None, limit,
+                        hide_flagged))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)

@@ -230,7 +230,11 @@ def alerts_table(alerts: pd.DataFrame) -> pd.DataFrame:
 
 
 def mentions_table(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Mention rows for the table: lists joined, label 'unscored' where the model has none."""
+    """Mention rows for the table: lists joined, label 'unscored' where the model has none,
+    with how many reposts/copies were collapsed into each and any spam flags."""
+    n = len(mentions)
+    copies = mentions["duplicates"] if "duplicates" in mentions else pd.Series([0] * n)
+    flags = mentions["flags"] if "flags" in mentions else pd.Series([[]] * n)
     out = pd.DataFrame({
         "Created": mentions["created_at"],
         "Brand": [", ".join(b) for b in mentions["brands"]],
@@ -241,6 +245,8 @@ def mentions_table(mentions: pd.DataFrame) -> pd.DataFrame:
         "Topics": [", ".join(t) for t in mentions["topics"]],
         "Text": mentions["text"],
         "Rating": mentions["rating"],
+        "Copies": [int(c) for c in copies],
+        "Flags": [", ".join(x) for x in flags],
         "Link": mentions["url"],
     })
     return out.reset_index(drop=True)

@@ -172,12 +172,13 @@ def alerts(con: duckdb.DuckDBPyConnection, model_id: str, start: date | None = N
 def mentions(con: duckdb.DuckDBPyConnection, model_id: str, start: date, end: date,
              brands: Values = None, sources: Values = None, languages: Values = None,
              labels: Values = None, topics: Values = None, search: str | None = None,
-             limit: int = 500) -> pd.DataFrame:
+             limit: int = 500, hide_flagged: bool = False) -> pd.DataFrame:
     """The mentions behind the numbers, newest first, with this model's label and topics.
 
     ``total`` (on every row) counts all matches before ``limit``. ``labels`` may include
     ``"unscored"`` for mentions the model has not scored yet. ``search`` is a plain,
-    case-insensitive substring of the text or title, not a pattern.
+    case-insensitive substring of the text or title, not a pattern. ``hide_flagged`` leaves
+    out mentions the cleaning step flagged as likely spam.
     """
     where = _Where()
     _period(where, "m.created_at", start, end)
@@ -191,10 +192,13 @@ def mentions(con: duckdb.DuckDBPyConnection, model_id: str, start: date, end: da
     if search:
         where.add("(strpos(lower(m.text), lower(?)) > 0"
                   " OR strpos(lower(coalesce(m.title, '')), lower(?)) > 0)", search, search)
+    if hide_flagged:
+        where.add("len(coalesce(m.flags, []::VARCHAR[])) = 0")
     return _frame(con, f"""
         SELECT m.created_at, m.brands, m.source, coalesce(m.language, 'und') AS language,
                s.label, s.score, coalesce(s.topics, []::VARCHAR[]) AS topics, m.title, m.text,
                m.url, m.rating, m.nps, m.csat, m.likes, m.replies, m.reposts, m.views,
+               coalesce(m.duplicates, 0) AS duplicates, coalesce(m.flags, []::VARCHAR[]) AS flags,
                m.source_id, count(*) OVER () AS total
         FROM mentions m
         LEFT JOIN scores s ON s.source = m.source AND s.source_id = m.source_id

@@ -29,9 +29,12 @@ with dates_col:
                            key=f"mention_dates_{f.start}_{f.end}")
 start, end = transforms.picked_range(picked, (f.start, f.end))
 f = dataclasses.replace(f, start=start, end=end)
+hide_flagged = st.toggle("Hide likely spam", key="mention_hide_flagged",
+                         help="Mentions the cleaning step flagged (many hashtags or links, bot-like "
+                              "author names, giveaway wording, all caps). They are never deleted.")
 
 rows = data.mentions(snap, f, labels=tuple(labels) or None, topics=tuple(topics) or None,
-                     search=search.strip() or None)
+                     search=search.strip() or None, hide_flagged=hide_flagged)
 total = int(rows["total"].iloc[0]) if not rows.empty else 0
 if total > len(rows):
     st.caption(f"Showing the {len(rows):,} newest of {total:,} matching mentions; "
@@ -48,6 +51,9 @@ st.dataframe(
                                                help="p(positive) - p(negative)"),
         "Text": st.column_config.TextColumn("Text", width="large"),
         "Rating": st.column_config.NumberColumn("Rating", format="%.0f ★"),
+        "Copies": st.column_config.NumberColumn(
+            "Copies", help="Reposts and near-identical copies collapsed into this mention"),
+        "Flags": st.column_config.TextColumn("Flags", help="Why it looks like spam"),
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
     })
 st.download_button("Download CSV", table.to_csv(index=False).encode("utf-8-sig"),

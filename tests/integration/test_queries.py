@@ -230,3 +230,26 @@ def test_nothing_published_yet(tmp_path: Path) -> None:
     Store(tmp_path / "koe.duckdb").migrate()
     with read_snapshot(tmp_path / "koe.duckdb") as con:
         assert con is None
+
+
+def test_mentions_show_copies_and_flags_and_can_hide_spam(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from koe.cleaning import Duplicate
+    from koe.records import Mention
+
+    store = Store(tmp_path / "koe.duckdb")
+    at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    store.upsert_mentions([
+        Mention("x", "1", "Aurora Coffee is late again", at, brands=("Aurora",)),
+        Mention("x", "2", "GIVEAWAY follow & RT", at, brands=("Aurora",), flags=("promo",)),
+    ], at, [Duplicate("x", "3", "x", "1", "exact", at, None),
+            Duplicate("x", "4", "x", "1", "near", at, None)])
+    store.publish()
+    with read_snapshot(tmp_path / "koe.duckdb") as c:
+        assert c is not None
+        rows = q.mentions(c, MODEL_ID, at.date(), at.date())
+        shown = q.mentions(c, MODEL_ID, at.date(), at.date(), hide_flagged=True)
+    by_id = rows.set_index("source_id")
+    assert by_id.loc["1", "duplicates"] == 2 and list(by_id.loc["2", "flags"]) == ["promo"]
+    assert shown["source_id"].tolist() == ["1"] and shown["total"].iloc[0] == 1

@@ -170,6 +170,17 @@ def test_mentions_table_keeps_text_verbatim() -> None:
     assert out.loc[0, "Label"] == "unscored"
     assert out.loc[0, "Brand"] == "Acme, Globex"
     assert out.loc[0, "Topics"] == "delivery, price"
+    assert out.loc[0, "Copies"] == 0 and out.loc[0, "Flags"] == ""
+
+
+def test_mentions_table_shows_copies_and_spam_flags() -> None:
+    rows = pd.DataFrame({
+        "created_at": [datetime(2025, 3, 1, tzinfo=UTC)], "brands": [["Acme"]],
+        "source": ["x"], "language": ["en"], "label": ["negative"], "score": [-0.8],
+        "topics": [[]], "text": ["GIVEAWAY"], "url": [None], "rating": [None],
+        "duplicates": [12], "flags": [["promo", "all_caps"]]})
+    out = t.mentions_table(rows)
+    assert out.loc[0, "Copies"] == 12 and out.loc[0, "Flags"] == "promo, all_caps"
 
 
 def test_cloud_frequencies_leave_the_brand_out() -> None:
