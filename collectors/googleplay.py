@@ -10,10 +10,13 @@ a form POST to ``/_/PlayStoreUi/data/batchexecute?hl=<language>&gl=<country>`` w
   the payload is JSON *inside a string*. A ``PlayGatewayError`` in an HTTP 200 is Google
   throttling this address; like a truncated reply it is retried, then fails the source.
 - Payload = ``[reviews, [null, nextPageToken]]``; a review is a positional array whose
-  positions the package's ``ElementSpecs.Review`` names ([0] id ``gp:...``, [1][0] user
-  name, [2] stars, [4] text, [5] [epoch seconds, nanos], [6] thumbs-up, [7] developer reply,
-  [10] app version). Past the last page Google answers an empty review list (or a null
-  payload) without a token. Rating-only reviews have no text and are skipped.
+  positions the package's ``ElementSpecs.Review`` names ([0] id: ``gp:AOqp...`` in older
+  replies, a UUID in current ones, [1][0] user name, [2] stars, [4] text, [5] [epoch seconds,
+  nanos], [6] thumbs-up, [7] developer reply [name, text, [seconds, nanos]], [10] app
+  version); the id is used as given, so both forms work. Past the last page Google answers an
+  empty review list (or a null payload) without a token. Rating-only reviews have no text and
+  are skipped. A payload of reviews alone (no paging part) is a last page; a review listed
+  twice (its edit history, newest first) is yielded once.
 - Sort is newest first, so paging stops once a whole page is older than ``since`` (a page
   with a single older review may still hold newer ones; only an all-old page ends the list).
 - ``hl``/``gl`` filter reviews by language and country; ids are global, so a review listed

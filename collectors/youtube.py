@@ -22,7 +22,9 @@ share is spent and says so in the run notes. The API's refusals arrive as 4xx JS
 ``reason``: ``commentsDisabled`` (and a video gone or private) skips that video;
 ``quotaExceeded`` fails the source (the cursor stays, rerun tomorrow); a bad, expired or
 restricted key (``API_KEY_INVALID``, ``keyInvalid``, a 403 naming an ``API_KEY_*`` block)
-fails it naming ``api_key_env``. The key travels in the ``X-Goog-Api-Key`` header (Google's
+fails it naming ``api_key_env``; any other refusal fails it naming the API's reasons and
+message (Google's error body repeats the message before the reasons, so a plain excerpt of
+the body would often cut them off). The key travels in the ``X-Goog-Api-Key`` header (Google's
 documented equivalent of ``key=``), so it is in no URL that httpx's request log, a proxy or an
 error message could record.
 """
@@ -44,7 +46,7 @@ import httpx
 from collectors._fields import as_int, as_str, as_utc
 from collectors._http import JsonHttp, redact
 from collectors._paging import Paginator
-from collectors._text import html_to_text
+from collectors._text import excerpt, html_to_text
 from collectors.base import Collector, CollectorError, FetchError, MalformedResponseError
 from koe.config import Brand, YouTubeSource
 from koe.credentials import ENVIRONMENT, Credentials
@@ -71,15 +73,24 @@ HOW = ("Create one in the Google Cloud console: APIs & Services > Library > enab
        "'YouTube Data API v3', then APIs & Services > Credentials > Create credentials > API key")
 
 
-def error_reasons(response: httpx.Response) -> set[str]:
-    """The ``reason`` strings of a Google API error body (``errors[]`` and ``details[]``)."""
+def _error(response: httpx.Response) -> Mapping[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        return set()
+        return {}
     error = body.get("error") if isinstance(body, Mapping) else None
-    if not isinstance(error, Mapping):
-        return set()
+    return error if isinstance(error, Mapping) else {}
+
+
+def error_message(response: httpx.Response) -> str | None:
+    """The ``error.message`` of a Google API error body as plain text (it may hold HTML)."""
+    message = as_str(_error(response).get("message"))
+    return excerpt(html_to_text(message), 160) if message else None
+
+
+def error_reasons(response: httpx.Response) -> set[str]:
+    """The ``reason`` strings of a Google API error body (``errors[]`` and ``details[]``)."""
+    error = _error(response)
     reasons = set()
     for key in ("errors", "details"):
         entries = error.get(key)
@@ -94,10 +105,12 @@ def key_rejected(reasons: set[str]) -> bool:
 
 
 class _Refused(FetchError):
-    """A 4xx whose reason the collector handles itself (quota spent, comments unavailable)."""
+    """A 4xx naming its reasons: the collector decides (quota spent, comments unavailable...)."""
 
-    def __init__(self, status: int, reasons: set[str], url: httpx.URL) -> None:
-        super().__init__(f"HTTP {status} {', '.join(sorted(reasons))} from {redact(url)}")
+    def __init__(self, status: int, reasons: set[str], url: httpx.URL,
+                 message: str | None = None) -> None:
+        said = f": {message}" if message else ""
+        super().__init__(f"HTTP {status} {', '.join(sorted(reasons))} from {redact(url)}{said}")
         self.status = status
         self.reasons = reasons
 
@@ -119,8 +132,9 @@ class _YouTubeHttp(JsonHttp):
         reasons = error_reasons(response)
         if key_rejected(reasons):
             return True
-        if reasons & (QUOTA_REASONS | UNAVAILABLE_REASONS):
-            raise _Refused(response.status_code, reasons, response.request.url)
+        if reasons:
+            raise _Refused(response.status_code, reasons, response.request.url,
+                           error_message(response))
         return False
 
 
@@ -362,11 +376,12 @@ class YouTubeCollector(Collector[YouTubeSource]):
                     + " (the cursor did not move, so nothing is lost), lower max_videos, or ask "
                     "for more quota in the Google Cloud console"
                 ) from None
-            if endpoint == "commentThreads":
+            if endpoint == "commentThreads" and e.reasons & UNAVAILABLE_REASONS:
                 raise _CommentsUnavailable(str(e)) from None
             raise FetchError(
                 f"{self.name}: YouTube refused {endpoint} for query {label!r} ({e}); check this "
-                "source's channels and options"
+                "source's channels and options, and the API key's restrictions in the Google "
+                "Cloud console"
             ) from None
 
     def _items(self, body: Any, endpoint: str, label: str) -> list[Any]:

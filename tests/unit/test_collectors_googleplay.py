@@ -138,6 +138,43 @@ def test_parse_review_optional_fields_and_reply() -> None:
     assert parse_review(review(5, T0, _2=7), "gp", "a.b").rating is None  # type: ignore[union-attr]
 
 
+def current_review(review_id: str, at: int, text: str, *, reply: Any = None,
+                   version: str | None = "10.36.61-release") -> list[Any]:
+    """A review in the layout Play sends today: a UUID id, 16 positions, [15] a device kind."""
+    author = ["Burqaa", [None, 2, None, [None, None, "https://play-lh.googleusercontent.com/a/x"]]]
+    profile = ["103312997456324653228", "Burqaa", None, [[None, 2, None, [None, None, "u"]], True]]
+    return [review_id, author, 5, None, text, [at, 538000000], 2, reply, None, profile, version,
+            None, None, None, None, 1]
+
+
+def test_current_layout_uuid_ids_developer_reply_and_a_repeated_review() -> None:
+    # Since 2024 Play sends review ids as UUIDs instead of "gp:AOqp...", the developer's answer
+    # at [7] as [developer name, text, [seconds, nanos]], and positions up to [15]. The same RPC
+    # may list one review twice (its edit history: newest version first) with no paging part.
+    newest = "db02dc46-f4a0-4e4a-8079-7a136eb66689"
+    reply = ["Aurora Coffee Inc.", "ご意見ありがとうございます。", [T0 + 7200, 145000000]]
+    payload = [[current_review(newest, T0 + 3600, "注文が速い 👍 مرحبا", reply=reply),
+                current_review(newest, T0 + 1800, "注文が速い", version=None),
+                current_review("ea511a68-31f5-4caa-9771-aaa98b9544d9", T0 + 60, "excellent app")]]
+    body = envelope(payload).replace(b'"oCPfdb"', b'"UsvDTd"')  # the rpc id is not relied on
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=body)
+
+    mentions = list(make(handler).fetch(None, SINCE, UNTIL))
+    assert len(seen) == 1  # no [null, token] part: the last page
+    assert [m.source_id for m in mentions] == [newest, "ea511a68-31f5-4caa-9771-aaa98b9544d9"]
+    first = mentions[0]
+    assert first.text == "注文が速い 👍 مرحبا" and first.author == "Burqaa" and first.rating == 5.0
+    assert first.created_at == datetime(2026, 11, 20, 1, 0, 0, 538000, tzinfo=UTC)
+    assert first.engagement.likes == 2 and first.engagement.replies == 1
+    assert mentions[1].engagement.replies == 0
+    assert first.url == ("https://play.google.com/store/apps/details?id=jp.aurora.coffee"
+                         f"&reviewId={newest}")
+
+
 def test_request_body_uses_the_packages_format() -> None:
     first = parse_qs(request_body("jp.aurora.coffee", 100, None))["f.req"][0]
     rpc = json.loads(first)[0][0]

@@ -334,6 +334,82 @@ def test_missing_channel_is_noted() -> None:
     assert any(CHANNEL in n for n in c.notes)
 
 
+def test_current_comment_format_handles_and_second_precision() -> None:
+    # commentThreads as the API sends it since 2023: authors are @handles, timestamps have no
+    # fraction, snippets may carry channelId but no videoId, replies carry parentId, and a
+    # thread's totalReplyCount can exceed the replies inlined with it. textFormat=html bodies
+    # (what older clients asked for) differ from textOriginal; the plain original is kept.
+    top = {"kind": "youtube#comment", "etag": "rOelwfDw", "id": "UgxXfLfuryhN5JBV4Zl4AaABAg",
+           "snippet": {"channelId": "UC8-VPb0BrTumJCcAk5kKD8w",
+                       "textDisplay": "<a href=\"https://www.youtube.com/watch?v=v1&amp;t=83\">"
+                                      "1:23</a> オーロラ珈琲の新作&#39;s 最高",
+                       "textOriginal": "1:23 オーロラ珈琲の新作's 最高",
+                       "authorDisplayName": "@aurora_fan", "likeCount": 657,
+                       "authorChannelId": {"value": "UCINOM9YliYsdtygvrjeT_Pg"},
+                       "canRate": True, "viewerRating": "none",
+                       "publishedAt": "2026-11-20T19:06:29Z", "updatedAt": "2026-11-20T19:33:30Z"}}
+    reply = {"kind": "youtube#comment", "etag": "7a1LTkhC",
+             "id": "UgxXfLfuryhN5JBV4Zl4AaABAg.A8jq-geGgIoA8k_tlJmJ7O",
+             "snippet": {"channelId": "UC8-VPb0BrTumJCcAk5kKD8w", "textDisplay": "そうですね",
+                         "textOriginal": "そうですね！", "parentId": "UgxXfLfuryhN5JBV4Zl4AaABAg",
+                         "authorDisplayName": "@replier-s9g", "likeCount": 0,
+                         "publishedAt": "2026-11-20T23:24:54Z", "updatedAt": "2026-11-20T23:24:54Z"}}
+    body = {"kind": "youtube#commentThreadListResponse", "etag": "Leymzj7I",
+            "pageInfo": {"totalResults": 1, "resultsPerPage": 100},
+            "items": [{"kind": "youtube#commentThread", "etag": "x6PsyLYZ", "id": top["id"],
+                       "snippet": {"channelId": "UC8-VPb0BrTumJCcAk5kKD8w", "topLevelComment": top,
+                                   "canReply": True, "totalReplyCount": 88, "isPublic": True},
+                       "replies": {"comments": [reply]}}]}
+    api = Api(search=search("v1"), **{"v1:": body})
+    mentions = list(make(api).fetch(QUERY, SINCE, UNTIL))
+    assert [m.source_id for m in mentions] == [top["id"], reply["id"]]
+    first, second = mentions
+    assert first.text == "1:23 オーロラ珈琲の新作's 最高" and second.text == "そうですね！"
+    assert first.author == "@aurora_fan" and second.author == "@replier-s9g"
+    assert first.created_at == datetime(2026, 11, 20, 19, 6, 29, tzinfo=UTC)
+    assert first.engagement.likes == 657 and first.engagement.replies == 88
+    assert second.url == f"https://www.youtube.com/watch?v=v1&lc={reply['id']}"
+
+
+def test_a_channel_listed_without_content_details_is_noted() -> None:
+    # channels.list answers only the parts it was given; a reply without contentDetails has no
+    # uploads playlist to read: the channel is named in a note and the search still runs.
+    api = Api(channels={"kind": "youtube#channelListResponse", "etag": "DovVRc4n",
+                        "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+                        "items": [{"kind": "youtube#channel", "id": CHANNEL,
+                                   "snippet": {"title": "オーロラ珈琲", "customUrl": "@aurora",
+                                               "publishedAt": "2007-08-23T00:34:43Z"}}]},
+              search=search("v1"), **{"v1:": threads(thread(comment("a", "2026-11-20T01:00:00Z")))})
+    c = make(api, channels=(CHANNEL,))
+    assert [m.source_id for m in c.fetch(QUERY, SINCE, UNTIL)] == ["a"]
+    assert not api.called("playlistItems")
+    assert any(CHANNEL in n and "uploads" in n for n in c.notes)
+
+
+def test_an_undocumented_refusal_of_comments_fails_the_source() -> None:
+    # Only the documented per-video reasons (commentsDisabled, forbidden, videoNotFound) skip a
+    # video; any other refusal stops the source naming the API's reasons and message. Google's
+    # error body repeats a message (HTML at times) before the reasons, so they are read from
+    # errors[].reason rather than left to a cut-off excerpt of the body.
+    said = ("The caller does not have permission to list the threads of the <code><a href=\"/"
+            "youtube/v3/docs/commentThreads/list#videoId\">videoId</a></code> it asked for.")
+    refusal = httpx.Response(403, json={"error": {
+        "code": 403, "message": said,
+        "errors": [{"message": said, "domain": "youtube.CoreErrorDomain",
+                    "reason": "SERVICE_UNAVAILABLE"}],
+        "status": "PERMISSION_DENIED"}})
+    api = Api(search=search("v1", "v2"), **{"v1:": refusal,
+                                            "v2:": threads(thread(comment("b", "2026-11-20T01:00:00Z")))})
+    with pytest.raises(FetchError) as e:
+        list(make(api, name="yt-ja").fetch(QUERY, SINCE, UNTIL))
+    assert not isinstance(e.value, CredentialRejectedError)
+    message = str(e.value)
+    assert "yt-ja" in message and "commentThreads" in message and "SERVICE_UNAVAILABLE" in message
+    assert "does not have permission to list the threads of the videoId" in message
+    assert "<code>" not in message and SECRET not in message
+    assert len(api.called("commentThreads")) == 1  # not retried, not skipped to v2
+
+
 def test_undocumented_body_is_malformed() -> None:
     api = Api(search={"items": "nope"})
     with pytest.raises(MalformedResponseError) as e:
