@@ -4,15 +4,21 @@ Each ``#tag`` of a brand query, plus the configured ``hashtags``, is read from
 ``/api/v1/timelines/tag/<tag>`` (newest first, at most 40 a page). The next page is named by
 the ``Link`` header's ``rel="next"`` URL; we take only its ``max_id`` and ask our own
 ``base_url`` for it, since the URL names whatever host the instance thinks it is (a proxy,
-``localhost:3000`` on a dev server) and must never send our token elsewhere. Paging stops at an
-empty page, at a page without a next link, or at the first status older than ``since``.
-Instances may hide tag timelines from anonymous readers (HTTP 422 or 401); a token fixes that.
+``localhost:3000`` on a dev server) and must never send our token elsewhere. A server that
+sends no ``Link`` header at all (some Mastodon-compatible servers, proxies that drop it) is paged
+with the documented ``max_id`` = the last status's id while pages come back full. Timelines are
+ordered by id, which is when *this* server stored the status: a remote status delivered late (or
+fetched with its thread) sits among newer ones with an older ``created_at``. So one status older
+than ``since`` does not end paging; a page whose statuses are all older does, as do an empty page
+and a page without a next link. Instances may hide tag timelines from anonymous readers (HTTP
+422 or 401); a token fixes that.
 
 With a token and ``search = true``, each top-level alternative of the brand query that is not
 just hashtags is also searched with ``/api/v2/search?type=statuses`` (paged by ``offset``;
 an empty ``statuses`` list ends it). Mastodon answers full-text search only to signed-in
 users, only over posts whose authors opted in to search (or that the token's account
-interacted with), and sorts results newest first, so paging stops at ``since`` as well. The
+interacted with), and sorts results newest first (by id), so paging stops at a page wholly older
+than ``since`` as well. The
 server drops filtered statuses after paging, so a page may be short; ``offset`` advances by
 what came back and repeats are dropped.
 
@@ -142,9 +148,20 @@ def parse_status(raw: Any, source: str) -> Mention | None:
     )
 
 
+def fallback_max_id(statuses: Sequence[Any], limit: int) -> str | None:
+    """The ``max_id`` for the next page when the server sent no ``Link`` header: the last
+    listed status's id, but only after a full page (a short page is the last one)."""
+    if len(statuses) < limit or not statuses or not isinstance(statuses[-1], Mapping):
+        return None
+    return _id(statuses[-1].get("id"))
+
+
 class _MaxIdPaginator(Paginator[str]):
     def token_from(self, response: Any) -> str | None:
-        return next_max_id(response.get("link"))
+        headers, statuses, limit = response
+        if "link" not in headers:
+            return fallback_max_id(statuses, limit)
+        return next_max_id(headers.get("link"))
 
 
 class TokenAuth:
@@ -309,17 +326,18 @@ class MastodonCollector(Collector[MastodonSource]):
 
     def _page(self, statuses: list[Any], since: datetime, until: datetime,
               seen: set[str]) -> tuple[list[Mention], int, bool]:
-        """In-window, unseen mentions of one page; how many were unreadable; whether a status
-        older than ``since`` was reached (pages are newest first)."""
+        """In-window, unseen mentions of one page; how many were unreadable; whether every
+        dated status on the page is older than ``since`` (so later pages are too)."""
         out: list[Mention] = []
         bad = 0
-        older = False
+        dated = newer = 0
         for raw in statuses:
             mention = parse_status(raw, self.name)
             # A boost sits in the timeline at its own time, not its original's.
             listed_at = as_utc(raw.get("created_at")) if isinstance(raw, Mapping) else None
-            if listed_at is not None and listed_at < since:
-                older = True
+            if listed_at is not None:
+                dated += 1
+                newer += listed_at >= since
             if mention is None:
                 bad += 1
                 continue
@@ -327,7 +345,7 @@ class MastodonCollector(Collector[MastodonSource]):
                 continue
             seen.add(mention.source_id)
             out.append(mention)
-        return out, bad, older
+        return out, bad, dated > 0 and newer == 0
 
     def _timeline(self, tag: str, since: datetime, until: datetime,
                   seen: set[str]) -> Iterator[Mention]:
@@ -354,7 +372,7 @@ class MastodonCollector(Collector[MastodonSource]):
             yield from mentions
             if not statuses or older:
                 break
-            max_id = paginator.next_page(reply.headers)
+            max_id = paginator.next_page((reply.headers, statuses, self.config.limit))
             if max_id is None:
                 break
         if bad:

@@ -23,6 +23,14 @@ and are counted instead. Comments created in the window are yielded with their p
 
 ``raw_json=1`` makes Reddit send ``&``, ``<`` and ``>`` as themselves; text is still
 unescaped once, for responses that come without it.
+
+Reddit answers some searches with a redirect instead of a listing: a subreddit that does not
+exist sends ``/r/<sub>/search`` to ``/subreddits/search`` (a listing of *subreddits*), and a
+query that looks like a link goes to ``/submit``. The collector checks where the response came
+from: the first is a configuration error naming the subreddit, the second is noted and skipped.
+Private or quarantined subreddits answer 403 and banned ones 404; the error names the
+subreddit. A post whose comments answer 403/404 (removed, or its subreddit went private since
+the search) is skipped and counted.
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ from collectors.base import (
     Collector,
     CollectorError,
     CredentialRejectedError,
+    FetchError,
     MalformedResponseError,
 )
 from koe.config import Brand, RedditSource
@@ -75,6 +84,15 @@ COMMENTS_LIMIT = 500  # the most comments /comments/<id> returns in one call
 DELETED = frozenset({"[deleted]", "[removed]"})
 SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _HASHTAG = re.compile(r"(?<!\S)#(?=\w)")
+#: Statuses Reddit answers for a subreddit that cannot be read (redirect to subreddit search
+#: when the client does not follow redirects, private/quarantined, banned).
+_UNREADABLE = (302, 403, 404)
+
+
+def _status_in(error: FetchError, codes: Sequence[int]) -> bool:
+    """Whether a FetchError from JsonHttp is for one of these HTTP statuses."""
+    return not isinstance(error, CredentialRejectedError) and any(
+        f" HTTP {code} " in f" {error} " for code in codes)
 
 
 def time_filter(since: datetime, now: datetime) -> str:
@@ -397,8 +415,8 @@ class RedditCollector(Collector[RedditSource]):
                                         "limit": 1, "raw_json": 1}
         if sub:
             params["restrict_sr"] = 1
-        body = self.http.get_json(url, params, query_label=term)
-        children = self._children(body, term, url)
+        body = self._get_listing(url, params, term, sub)
+        children = [] if body is None else self._children(body, term, url)
         return (f"token accepted; search for {term!r} answered with {len(children)} post(s) "
                 "from the last day")
 
@@ -438,6 +456,34 @@ class RedditCollector(Collector[RedditSource]):
             )
         return children
 
+    def _get_listing(self, url: str, params: Mapping[str, str | int], label: str,
+                     sub: str | None) -> Any | None:
+        """One search page's body; None when Reddit redirected the search away (noted)."""
+        try:
+            reply: Reply[Any] = self.http.request("GET", url, params=params, query_label=label)
+        except FetchError as e:
+            if sub and _status_in(e, _UNREADABLE):
+                raise CollectorError(
+                    f"{e}. r/{sub} cannot be searched: Reddit redirects searches of subreddits "
+                    "that do not exist, and answers 403 for private or quarantined ones and 404 "
+                    f"for banned ones; check the spelling or remove {sub!r} from subreddits"
+                ) from e
+            raise
+        asked = httpx.URL(url).path.rstrip("/").lower()
+        landed = reply.url.path.rstrip("/").removesuffix(".json")
+        if landed.lower() == asked:
+            return reply.body
+        if sub and landed.startswith("/subreddits/search"):
+            raise CollectorError(
+                f"{self.name}: r/{sub} does not exist: Reddit redirected its search for "
+                f"{label!r} to {landed}; check the spelling in subreddits (names only, without "
+                "r/)")
+        self._note(
+            f"{self.name}: Reddit redirected search {label!r} to {landed} instead of listing "
+            "posts (it does this for queries that look like a link); nothing was collected "
+            "for it. To find posts linking a site, search url:example.com instead")
+        return None
+
     def _search(self, text: str, url: str, sub: str | None, t: str, since: datetime,
                 until: datetime) -> Iterator[tuple[Mapping[str, Any], Mention]]:
         label = f"{text} in r/{sub}" if sub else text
@@ -460,8 +506,10 @@ class RedditCollector(Collector[RedditSource]):
                 params["restrict_sr"] = 1
             if after:
                 params["after"] = after
-            body = self.http.get_json(url, params, query_label=label)
+            body = self._get_listing(url, params, label, sub)
             pages += 1
+            if body is None:
+                break
             children = self._children(body, label, url)
             for child in children:
                 data = child.get("data") if isinstance(child, Mapping) else None
@@ -499,12 +547,19 @@ class RedditCollector(Collector[RedditSource]):
                 f"{self.name}: read the comments of {cap} of {len(threads)} matching posts for "
                 f"{label!r} (max_comment_posts={cap}); comments on the other posts were not "
                 "collected")
-        hidden = stubs = skipped = deleted = yielded = 0
+        hidden = stubs = skipped = deleted = yielded = unreadable = 0
         for thread in threads[:cap]:
             url = f"{self.base}/comments/{thread.post_id}"
-            body = self.http.get_json(
-                url, {"raw_json": 1, "sort": "new", "limit": COMMENTS_LIMIT},
-                query_label=f"{label} comments of t3_{thread.post_id}")
+            try:
+                body = self.http.get_json(
+                    url, {"raw_json": 1, "sort": "new", "limit": COMMENTS_LIMIT},
+                    query_label=f"{label} comments of t3_{thread.post_id}")
+            except FetchError as e:
+                if not _status_in(e, (403, 404)):
+                    raise
+                logger.warning("%s", e)
+                unreadable += 1
+                continue
             if (not isinstance(body, list) or len(body) < 2
                     or _listing_children(body[1]) is None):
                 found = (f"a list of {len(body)}" if isinstance(body, list)
@@ -531,6 +586,11 @@ class RedditCollector(Collector[RedditSource]):
                     seen.add(mention.source_id)
                     yielded += 1
                     yield mention
+        if unreadable:
+            self._note(
+                f"{self.name}: the comments of {unreadable} post(s) matching {label!r} could not "
+                "be read (HTTP 403/404: removed since the search, or their subreddit went "
+                "private)")
         if stubs:
             self._note(
                 f"{self.name}: {hidden} comments behind {stubs} 'load more' stub(s) on posts "

@@ -151,14 +151,68 @@ def test_timeline_pages_by_max_id_on_our_own_host() -> None:
     assert all("authorization" not in r.headers for r in service.requests)
 
 
-def test_timeline_stops_without_next_link_or_at_since() -> None:
-    service = Service(timeline({None: ([status("2", 3)], {})}))
+def test_timeline_stops_without_next_link_or_at_a_page_older_than_since() -> None:
+    service = Service(timeline({None: ([status("2", 3)], {"Link": '<x?min_id=2>; rel="prev"'})}))
     assert len(list(make(service).fetch(Query.parse("#auroracoffee"), SINCE, UNTIL))) == 1
     assert len(service.requests) == 1
-    older = {None: ([status("3", 30), status("2", 3), status("1", -1)], {"Link": link("1")})}
+    older = {None: ([status("3", 30), status("2", 3), status("1", -1)], {"Link": link("1")}),
+             "1": ([status("0", -2), status("-1", -3)], {"Link": link("-1")})}
     service = Service(timeline(older))
     mentions = list(make(service).fetch(Query.parse("#auroracoffee"), SINCE, UNTIL))
-    assert [m.source_id for m in mentions] == ["2"] and len(service.requests) == 1
+    assert [m.source_id for m in mentions] == ["2"] and len(service.requests) == 2
+
+
+def test_a_late_delivered_remote_status_does_not_end_paging() -> None:
+    # Timelines are ordered by id (when this server stored the status), not created_at: a
+    # remote status delivered or fetched late carries its older created_at among newer ones.
+    # Recorded timelines show it: mstdn.jp 2017 (sys1yagi/mastodon4j) and mastodon.social 2020
+    # (igorcamilo/tootkit), whose snowflake ids are receipt times 20 minutes after created_at.
+    pages = {None: ([status("172429", 3), status("172427", -0.5), status("172426", 2)],
+                    {"Link": link("172426")}),
+             "172426": ([status("172424", 1), status("172422", -0.2)], {"Link": link("172422")}),
+             "172422": ([status("172421", -1)], {"Link": link("172421")})}
+    service = Service(timeline(pages))
+    mentions = list(make(service).fetch(Query.parse("#auroracoffee"), SINCE, UNTIL))
+    assert [m.source_id for m in mentions] == ["172429", "172426", "172424"]
+    assert [r.url.params.get("max_id") for r in service.requests] == [None, "172426", "172422"]
+
+
+def test_integer_ids_and_statuses_without_optional_fields() -> None:
+    # Mastodon 1.x sent ids as JSON numbers; language, replies_count and an http(s) uri are
+    # absent or not URLs there (uri was "tag:host,date:objectId=...").
+    raw = {"id": 172427, "created_at": "2017-04-14T06:10:13.000Z", "spoiler_text": "",
+           "content": "<p>JP管理人さん大変だなぁ。以下引用<br>【お知らせ】移転します</p>",
+           "account": {"acct": "cocoabottle@mastodon.cloud"}, "reblog": None,
+           "favourites_count": 0, "reblogs_count": 1,
+           "uri": "tag:mastodon.cloud,2017-04-14:objectId=625276:objectType=Status",
+           "url": "https://mastodon.cloud/@cocoabottle/625276"}
+    mention = parse_status(raw, "mastodon")
+    assert mention is not None and mention.source_id == "172427"
+    assert mention.text == "JP管理人さん大変だなぁ。以下引用\n【お知らせ】移転します"
+    assert mention.language is None and mention.url == "https://mastodon.cloud/@cocoabottle/625276"
+    assert mention.engagement.replies is None and mention.engagement.reposts == 1
+    pages = {None: ([{**raw, "created_at": iso(2)}], {"Link": link("172427")}),
+             "172427": ([], {})}
+    service = Service(timeline(pages))
+    assert [m.source_id for m in make(service).fetch(QUERY, SINCE, UNTIL)] == ["172427"]
+    assert service.requests[1].url.params["max_id"] == "172427"
+
+
+def test_without_a_link_header_full_pages_are_paged_by_the_last_id() -> None:
+    # The documented max_id ("results older than this id") pages a server that sends no Link
+    # header; a short page is the last one, so no request follows it.
+    pages = {None: ([status("9", 9), status("8", 8)], {}),
+             "8": ([status("7", 7), status("6", 6)], {}),
+             "6": ([status("5", 5)], {})}
+    service = Service(timeline(pages))
+    mentions = list(make(service, limit=2).fetch(Query.parse("#auroracoffee"), SINCE, UNTIL))
+    assert [m.source_id for m in mentions] == ["9", "8", "7", "6", "5"]
+    assert [r.url.params.get("max_id") for r in service.requests] == [None, "8", "6"]
+    # A Link header without rel="next" still ends paging, full page or not.
+    service = Service(timeline({None: ([status("9", 9), status("8", 8)],
+                                       {"Link": '<https://mastodon.test/x?min_id=9>; rel="prev"'})}))
+    assert len(list(make(service, limit=2).fetch(QUERY, SINCE, UNTIL))) == 2
+    assert len(service.requests) == 1
 
 
 def test_boost_is_listed_at_its_own_time_and_counted_once() -> None:
@@ -196,10 +250,12 @@ def test_search_with_token_pages_by_offset_until_empty() -> None:
     assert all(r.headers["authorization"] == "Bearer tok-SECRET-9" for r in service.requests)
 
 
-def test_search_stops_at_since_and_rejects_an_ignored_offset() -> None:
-    service = Service(timeline({None: ([], {})}, lambda r: {"statuses": [
-        status("2", 5), status("1", -5)]}))
-    assert [m.source_id for m in make(service, env=TOKEN).fetch(QUERY, SINCE, UNTIL)] == ["2"]
+def test_search_stops_at_a_page_older_than_since_and_rejects_an_ignored_offset() -> None:
+    results = {0: [status("3", 5), status("2", -5)], 2: [status("1", -6)]}
+    service = Service(timeline({None: ([], {})}, lambda r: {
+        "statuses": results[int(r.url.params["offset"])]}))
+    assert [m.source_id for m in make(service, env=TOKEN).fetch(QUERY, SINCE, UNTIL)] == ["3"]
+    assert [r.url.params.get("offset") for r in service.requests] == [None, "0", "2"]
     service = Service(timeline({None: ([], {})}, lambda r: {"statuses": [status("2", 5)]}))
     with pytest.raises(CollectorError, match="ignores `offset`"):
         list(make(service, env=TOKEN).fetch(QUERY, SINCE, UNTIL))

@@ -87,10 +87,11 @@ class Service:
 
 
 def make(service: Service, env: dict[str, str] | None = None, waits: list[float] | None = None,
-         **options: Any) -> RedditCollector:
+         follow_redirects: bool = False, **options: Any) -> RedditCollector:
     config = RedditSource(type="reddit", base_url="https://oauth.reddit.test",
                           auth_url="https://www.reddit.test/api/v1/access_token", **options)
-    client = httpx.Client(transport=httpx.MockTransport(service))
+    client = httpx.Client(transport=httpx.MockTransport(service),
+                          follow_redirects=follow_redirects)
     made = build_collector(config, brands=BRANDS, client=client,
                            sleep=(waits.append if waits is not None else lambda s: None),
                            credentials=Credentials(env=ENV if env is None else env))
@@ -440,3 +441,92 @@ def test_genuine_search_listing() -> None:
     assert release.url == ("https://www.reddit.com/r/redditdev/comments/5e1az9/"
                            "praw_400rc1_release_candidate_1_available/")
     assert "&nbsp;" not in by_id["t3_3ydkd3"].text
+
+
+def test_listing_without_raw_json_and_with_whole_number_dates() -> None:
+    # A search listing as Reddit sends it without raw_json=1 (entities in titles), for link
+    # posts: created_utc a JSON integer, selftext "", selftext_html and view_count null
+    # (the shape of go-reddit's testdata/subreddit/search-posts.json).
+    data = {"id": "hmwhd7", "name": "t3_hmwhd7", "created_utc": int(at(3)), "created": 0,
+            "title": "Aurora Coffee &amp; Brazil&#39;s president", "selftext": "",
+            "selftext_html": None, "view_count": None, "score": 149238, "num_comments": 0,
+            "num_crossposts": 22, "author": "Jeremy_Martin", "is_self": False,
+            "url": "https://www.theguardian.com/world/2020/jul/07/x",
+            "permalink": "/r/worldnews/comments/hmwhd7/aurora/"}
+    body = {"kind": "Listing", "data": {"after": None, "dist": 1, "facets": {}, "modhash": None,
+                                        "children": [{"kind": "t3", "data": data}],
+                                        "before": None}}
+    service = Service(lambda r: httpx.Response(200, json=body))
+    (mention,) = make(service).fetch(AURORA, SINCE, UNTIL)
+    assert mention.text == mention.title == "Aurora Coffee & Brazil's president"
+    assert mention.created_at == SINCE + timedelta(hours=3)
+    assert (mention.engagement.likes, mention.engagement.reposts, mention.engagement.views) == (
+        149238, 22, None)
+    assert mention.url == "https://www.reddit.com/r/worldnews/comments/hmwhd7/aurora/"
+
+
+def missing_subreddit(request: httpx.Request) -> httpx.Response:
+    """Reddit's answer for a subreddit that does not exist: a redirect to subreddit search,
+    whose listing holds subreddits (t5), not posts (prawcore raises Redirect for it)."""
+    if request.url.path == "/r/nosuchsub/search":
+        return httpx.Response(302, headers={
+            "location": "https://oauth.reddit.test/subreddits/search.json?q=nosuchsub"})
+    return httpx.Response(200, json=listing([{"kind": "t5", "data": {"id": "2qh13"}}],
+                                             after="t5_2qh13"))
+
+
+def test_a_subreddit_that_does_not_exist_is_named_not_paged() -> None:
+    service = Service(missing_subreddit)
+    made = make(service, follow_redirects=True, subreddits=("nosuchsub",))
+    with pytest.raises(CollectorError, match=r"r/nosuchsub does not exist.*/subreddits/search"):
+        list(made.fetch(AURORA, SINCE, UNTIL))
+    assert [r.url.path for r in service.api_requests] == ["/r/nosuchsub/search",
+                                                          "/subreddits/search.json"]
+    # A client that does not follow redirects sees the 302 itself; the advice is the same.
+    made = make(Service(missing_subreddit), subreddits=("nosuchsub",))
+    with pytest.raises(CollectorError, match=r"HTTP 302.*r/nosuchsub cannot be searched"):
+        list(made.fetch(AURORA, SINCE, UNTIL))
+
+
+@pytest.mark.parametrize("status,reason", [(403, "private"), (403, "quarantined"),
+                                           (404, "banned")])
+def test_unreadable_subreddits_are_named(status: int, reason: str) -> None:
+    # Reddit's error bodies for subreddits that cannot be read: {"reason", "message", "error"}.
+    body = {"reason": reason, "message": "Forbidden" if status == 403 else "Not Found",
+            "error": status}
+    service = Service(lambda r: httpx.Response(status, json=body))
+    made = make(service, subreddits=("secretcoffee",))
+    with pytest.raises(CollectorError, match=rf"HTTP {status}.*{reason}.*r/secretcoffee cannot"):
+        list(made.fetch(AURORA, SINCE, UNTIL))
+    assert len(service.api_requests) == 1
+
+
+def test_a_query_redirected_to_submit_is_noted_and_skipped() -> None:
+    # Reddit answers a search for something that looks like a link with a redirect to
+    # /submit?url=... (praw issue #880) instead of a listing of posts.
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/search" and request.url.params["q"].startswith("https://"):
+            return httpx.Response(302, headers={"location": "/submit.json?url=x"})
+        if request.url.path == "/submit.json":
+            return httpx.Response(200, json=listing([post("elsewhere", 2)]))
+        return httpx.Response(200, json=listing([post("a", 2)]))
+
+    made = make(Service(api), follow_redirects=True, include_comments=False)
+    query = Query.parse('"https://aurora.example" OR "aurora coffee"')
+    assert [m.source_id for m in made.fetch(query, SINCE, UNTIL)] == ["t3_a"]
+    assert any("redirected search 'https://aurora.example' to /submit" in n for n in made.notes)
+
+
+def test_comments_that_answer_403_or_404_are_skipped_with_a_note() -> None:
+    search = listing([post("gone", 10, num_comments=3), post("p2", 6, num_comments=1)])
+    inner = comments_api(search, {"p2": [comment("c5", 7, "ok")]})
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/comments/gone":
+            return httpx.Response(404, json={"message": "Not Found", "error": 404})
+        return inner(request)
+
+    made = make(Service(api))
+    mentions = list(made.fetch(AURORA, SINCE, UNTIL))
+    assert [m.source_id for m in mentions] == ["t3_gone", "t3_p2", "t1_c5"]
+    assert any("comments of 1 post(s)" in n and "403/404" in n for n in made.notes)

@@ -1,5 +1,6 @@
 """Mastodon: the genuine tag-timeline page (Link header pointing at localhost:3000) followed by a
-hand-written page and ``[]``, and a hand-written instance with boosts, Japanese and search."""
+hand-written page and ``[]``, and a hand-written instance with boosts, Japanese, a late-delivered
+remote status and search."""
 
 from __future__ import annotations
 
@@ -125,8 +126,16 @@ def _instance_routes() -> list[Route]:
         # Optional fields absent: no url/uri, language, counts or account.
         _status("1002", _h(12), "<p>#<span>auroracoffee</span> オーロラ珈琲の新しいアプリ、"
                 "使いやすい！</p>"),
+        # Timelines are ordered by id (when this server stored a status): a remote status
+        # delivered late keeps its older created_at. It is skipped; it does not end paging.
+        _status("1001", _h(-30), "<p>#auroracoffee delivered a day late from a slow server</p>",
+                url="https://slow.example/@late/77", account=_account("late@slow.example")),
         ORIGINAL,
-        _status("800", _h(-2), "<p>#auroracoffee before the window ends paging</p>"),
+    ]
+    # Wholly older than the window: this page ends paging, its next link is not followed.
+    page_three = [
+        _status("800", _h(-2), "<p>#auroracoffee before the window</p>"),
+        _status("799", _h(-3), "<p>#auroracoffee before the window too</p>"),
     ]
     ja_page = [_status("2001", _h(8), "<p>オーロラ珈琲の<br>限定ブレンド&amp;ケーキ</p>",
                        language="ja", spoiler_text="ネタバレ &amp; 感想",
@@ -146,9 +155,12 @@ def _instance_routes() -> list[Route]:
               Reply(body=page_one, headers={"Link": f'<{elsewhere}&max_id=1003>; rel="next"'}),
               params={"limit": "3"}, when=_no_max_id),
         Route("GET", TIMELINE + "auroracoffee",
-              Reply(body=page_two, headers={"Link": f'<{elsewhere}&max_id=800>; rel="next", '
+              Reply(body=page_two, headers={"Link": f'<{elsewhere}&max_id=900>; rel="next", '
                                                     f'<{elsewhere}&min_id=1002>; rel="prev"'}),
               params={"limit": "3", "max_id": "1003"}, when=_bearer),
+        Route("GET", TIMELINE + "auroracoffee",
+              Reply(body=page_three, headers={"Link": f'<{elsewhere}&max_id=799>; rel="next"'}),
+              params={"limit": "3", "max_id": "900"}, when=_bearer),
         Route("GET", TIMELINE + quote(JA_TAG, safe=""), Reply(body=ja_page),
               params={"limit": "3"}, when=_no_max_id),
         Route("GET", "/api/v2/search", Reply(body={**empty_search, "statuses": search_page}),
