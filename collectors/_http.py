@@ -266,11 +266,12 @@ class JsonHttp:
                         "error page"
                     ) from last.error
                 shown = str(last) if isinstance(last, _Retriable) else f"{type(last).__name__}: {last}"
+                status = last.status if isinstance(last, _Retriable) else None
                 raise FetchError(
                     f"{self.source}: {method} {redact(httpx.URL(url))} for query {query_label!r} "
                     f"still failed after {self.policy.attempts} attempts (last: {shown}); the "
                     "service is down or rate-limiting us: rerun later (the cursor did not move, so "
-                    "nothing is lost), or lower max_pages for this source"
+                    "nothing is lost), or lower max_pages for this source", status
                 ) from last
             except CredentialRejectedError:
                 if refreshed or not use_auth or self.auth is None or not self.auth.refresh():
@@ -317,8 +318,8 @@ class JsonHttp:
         if status == 401 or (self.auth is not None and use_auth and self.credential_refused(response)):
             if self.auth is not None and use_auth:
                 message += f". {self.auth.fix()}"
-            raise CredentialRejectedError(message)
-        raise FetchError(message)
+            raise CredentialRejectedError(message, status)
+        raise FetchError(message, status)
 
     def credential_refused(self, response: httpx.Response) -> bool:
         """Whether a 4xx other than 401 means the credential was refused (a hook for sources).

@@ -26,7 +26,14 @@ class CollectorError(KoeError):
 
 
 class FetchError(CollectorError):
-    """An HTTP/API request failed for good (fatal status, or retries exhausted)."""
+    """An HTTP/API request failed for good (fatal status, or retries exhausted).
+
+    ``status`` is the HTTP status of the refusing response, when there was one.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MalformedResponseError(CollectorError):

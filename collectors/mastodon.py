@@ -310,7 +310,7 @@ class MastodonCollector(Collector[MastodonSource]):
             reply: Reply[Any] = self.http.request("GET", url, params=params, query_label=label)
         except FetchError as e:
             # Instances that keep timelines from anonymous readers answer 422 (not 401).
-            if " HTTP 422 " in f" {e} " and not self.auth.token:
+            if e.status == 422 and not self.auth.token:
                 raise CollectorError(f"{e}. {self.auth.fix()}") from e
             raise
         return reply

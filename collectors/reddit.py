@@ -91,8 +91,7 @@ _UNREADABLE = (302, 403, 404)
 
 def _status_in(error: FetchError, codes: Sequence[int]) -> bool:
     """Whether a FetchError from JsonHttp is for one of these HTTP statuses."""
-    return not isinstance(error, CredentialRejectedError) and any(
-        f" HTTP {code} " in f" {error} " for code in codes)
+    return not isinstance(error, CredentialRejectedError) and error.status in codes
 
 
 def time_filter(since: datetime, now: datetime) -> str:

@@ -92,6 +92,7 @@ def test_other_4xx_fail_at_once_naming_source_and_query(status: int, hint: str) 
     message = str(info.value)
     assert "hackernews" in message and '"aurora coffee"' in message
     assert f"HTTP {status}" in message and hint in message
+    assert info.value.status == status
     assert len(calls) == 1 and waits == []
 
 
