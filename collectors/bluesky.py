@@ -4,8 +4,12 @@ Search needs a signed-in session: ``com.atproto.server.createSession`` with the 
 an app password answers a short-lived ``accessJwt`` and a longer-lived ``refreshJwt``. An
 access token that expires mid-run is answered ``400 ExpiredToken`` (or 401); the session is
 renewed with ``refreshSession`` (sent with the refresh token), falling back to signing in
-again. Each ``fetch`` signs in once: Bluesky allows 30 sign-ins per 5 minutes and 300 a day
-per account, so one per brand query per run fits.
+again. Each ``fetch`` signs in once. Sign-ins have a budget of their own, much smaller than
+the AppView's: the docs say 30 per 5 minutes and 300 a day per account, bsky.social's entryway
+enforces 100 a day (bsky-docs issue 183) and has answered ``RateLimit-Policy: 10;w=86400``.
+Sign-in and refresh therefore bypass the search rate limiter (their ``RateLimit-*`` headers
+describe that small budget, not the AppView's), wait at most 5 minutes on a 429, and then
+fail with a message saying the sign-in budget is spent.
 
 Bluesky search has no documented OR, so each top-level alternative of a brand query is its
 own search (``sort=latest``) and posts are deduplicated by their ``at://`` URI. The AppView
@@ -19,9 +23,10 @@ first page that is entirely older than the window.
 Post text is plain text, but clients shorten links in it (``example.com/some/pa...``) and
 keep the full URL in a link facet whose ``byteStart``/``byteEnd`` are UTF-8 byte offsets;
 those links are expanded. Feed bots often post entity-escaped titles (``Q&amp;A``): entities
-(with their ``;``) are unescaped outside links. A post without text (images only) is read
-from its alt text or link card. The AppView allows 3000 requests per 5 minutes per IP; the
-``RateLimit-Remaining``/``RateLimit-Reset`` headers are honoured as well.
+(with their ``;``) are unescaped outside links, and CRLF line ends (some bots send them)
+become LF. A post without text (images only) is read from its alt text or link card. The
+AppView allows 3000 requests per 5 minutes per IP; the ``RateLimit-Remaining``/
+``RateLimit-Reset`` headers are honoured as well.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import Any
 import httpx
 
 from collectors._fields import as_int, as_str, as_utc
-from collectors._http import JsonHttp
+from collectors._http import JsonHttp, RetryPolicy
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
 from collectors.base import (
@@ -64,6 +69,9 @@ LINK_FACET = "app.bsky.richtext.facet#link"
 #: The AppView's documented budget: 3000 requests per 5 minutes per IP address.
 REQUESTS_PER_WINDOW = 3000
 WINDOW_SECONDS = 300
+#: Sign-in/refresh retries: a 429 is worth waiting for only within the 5-minute window; a
+#: spent daily budget resets hours later, so after that the sign-in fails with a message.
+SESSION_POLICY = RetryPolicy(attempts=3, max_rate_limit_wait=WINDOW_SECONDS)
 HOW = ("Create an app password in the Bluesky app under Settings > Privacy and security > "
        "App passwords, and use it with your handle (e.g. yourname.bsky.social)")
 
@@ -196,6 +204,7 @@ def parse_post(post: Any, source: str) -> Mention | None:
     text = post_text(raw_text, record.get("facets")).strip() if isinstance(raw_text, str) else ""
     if not text:
         text = embed_text(post.get("embed")) or embed_text(record.get("embed"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text:
         return None
     author = post.get("author")
@@ -274,6 +283,12 @@ class BlueskySession:
         except FetchError as e:
             if isinstance(e, CredentialRejectedError) or _REFUSED.search(str(e)):
                 raise CredentialRejectedError(f"{e}. Signing in failed: {self.fix()}") from e
+            if getattr(e.__cause__, "status", None) == 429:
+                raise FetchError(
+                    f"{self.source}: Bluesky refused to sign in again: the account's sign-in "
+                    "budget (createSession, a few hundred a day at most, less on bsky.social) "
+                    "is spent. Rerun later; fewer brand queries or runs per day sign in less "
+                    "often") from e
             raise
         self.current = reply.body
         return self.current
@@ -325,12 +340,17 @@ class BlueskyCollector(Collector[BlueskySource]):
         self.limiter = RateLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS, sleep=sleep,
                                    source=self.name)
         self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=self.limiter)
-        self.session = BlueskySession(self.name, config, credentials, self.http)
+        # Sign-in and refresh have their own small budgets: their RateLimit-* headers must not
+        # hold up searches, so they go through an HTTP base without the search limiter.
+        self.session_http = JsonHttp(self.name, client=client, sleep=sleep,
+                                     policy=SESSION_POLICY)
+        self.session = BlueskySession(self.name, config, credentials, self.session_http)
         self.http.auth = self.session
         self.url = config.base_url.rstrip("/") + SEARCH
 
     def close(self) -> None:
         self.http.close()
+        self.session_http.close()
 
     def describe(self) -> str:
         lang = f", lang={self.config.lang}" if self.config.lang else ""

@@ -5,7 +5,13 @@ hits are deduplicated by ``objectID``. Algolia serves at most 1000 hits per sear
 (``nbPages`` stops there even when ``nbHits`` is larger); when a search hits that cap we
 search again with the upper time bound moved to the oldest hit seen (``created_at_i`` <=
 that second, so hits sharing it are not lost; repeats are deduplicated), until the
-window is exhausted or ``max_pages`` (counted per alternative) runs out.
+window is exhausted or ``max_pages`` (counted per alternative) runs out. ``nbHits`` is an
+estimate when ``exhaustive.nbHits`` is false, so a last page that ends at the 1000th hit
+counts as capped too, whatever ``nbHits`` says (at worst one extra search).
+
+Hits differ by kind and age: comments have ``comment_text`` and ``story_title`` (their
+``title``/``url`` are null or "" in older records and absent in newer ones); stories and
+polls have ``title`` and, for Ask HN and polls, HTML ``story_text`` ("" or absent for a link).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from koe.records import Engagement, Mention
 logger = logging.getLogger(__name__)
 
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
+#: Algolia's pagination limit: no search serves hits past the 1000th.
+PAGINATION_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ def parse_hit(hit: Any, source: str) -> Mention | None:
         url=ITEM_URL.format(object_id),
         author=as_str(hit.get("author")),
         title=title,
-        engagement=Engagement(likes=as_int(hit.get("points")), replies=as_int(hit.get("num_comments"))),
+        engagement=Engagement(likes=as_int(hit.get("points")),
+                              replies=as_int(hit.get("num_comments"))),
     )
 
 
@@ -210,9 +219,9 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
                 mentions.append(mention)
         nb_hits, nb_pages = as_int(body.get("nbHits")), as_int(body.get("nbPages"))
         per_page, page = as_int(body.get("hitsPerPage")), as_int(body.get("page"))
-        capped = (
-            bool(hits) and None not in (nb_hits, nb_pages, per_page, page)
-            and page >= nb_pages - 1  # type: ignore[operator]
-            and nb_hits > nb_pages * per_page  # type: ignore[operator]
-        )
+        capped = False
+        if hits and nb_pages is not None and per_page is not None and page is not None:
+            capped = page >= nb_pages - 1 and (
+                (nb_hits is not None and nb_hits > nb_pages * per_page)
+                or page * per_page + len(hits) >= PAGINATION_LIMIT)
         return _Page(tuple(mentions), skipped, oldest, capped)

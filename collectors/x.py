@@ -14,14 +14,17 @@ so backfilling old windows needs full-archive search, which this collector does 
 ``end_time`` must be at least 10 seconds in the past: a window ending later waits for it
 (at most a minute), else it is cut there with a note.
 
-Fields are asked for explicitly (``tweet.fields``, ``expansions=author_id``), but parsing
-holds for answers with the default fields only (``id``, ``text``): the date then comes from
-the Snowflake id, the author and engagement stay empty. Text is HTML-escaped by X
-(``&amp;``, ``&lt;``, ``&gt;``) and unescaped here; a long post's full text is its
-``note_tweet.text``. A 200 may carry ``errors`` next to ``data`` (a missing author, say):
-the data is kept and the errors are logged. App-only recent search allows 450 requests per
-15 minutes (fewer on lower access levels); the ``x-rate-limit-*`` headers are honoured. A
-401 means the bearer token is wrong or revoked: there is nothing to renew it with.
+Fields are asked for explicitly (``tweet.fields``, ``expansions=author_id,
+referenced_tweets.id``), but parsing holds for answers with the default fields only (``id``,
+``text``): the date then comes from the Snowflake id, the author and engagement stay empty.
+Text is HTML-escaped by X (``&amp;``, ``&lt;``, ``&gt;``) and unescaped here; a long post's
+full text is its ``note_tweet.text``. A repost's ``text`` is ``RT @name: `` plus the original
+cut at 140 characters with ``…`` (so the brand the search matched may be cut off); when the
+original is in ``includes.tweets``, its full text follows the ``RT @name: `` prefix instead.
+A 200 may carry ``errors`` next to ``data`` (a missing author, say): the data is kept and the
+errors are logged. App-only recent search allows 450 requests per 15 minutes (fewer on lower
+access levels); the ``x-rate-limit-*`` headers are honoured. A 401 means the bearer token is
+wrong or revoked: there is nothing to renew it with.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ from koe.records import Engagement, Mention
 logger = logging.getLogger(__name__)
 
 SEARCH = "/tweets/search/recent"
-TWEET_FIELDS = "created_at,author_id,lang,public_metrics,conversation_id,note_tweet"
+TWEET_FIELDS = ("created_at,author_id,lang,public_metrics,conversation_id,note_tweet,"
+                "referenced_tweets")
+EXPANSIONS = "author_id,referenced_tweets.id"
 POST_URL = "https://x.com/{}/status/{}"
 ANONYMOUS_POST_URL = "https://x.com/i/web/status/{}"
 #: App-only recent search: 450 requests per 15 minutes (Pro); the headers tell lower tiers.
@@ -130,8 +135,44 @@ def usernames(body: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def parse_tweet(tweet: Any, users: Mapping[str, str], source: str) -> Mention | None:
-    """One post of ``data`` as a Mention, or None without an id, text or date."""
+def _full_text(tweet: Mapping[str, Any]) -> str | None:
+    """A post's whole text: ``note_tweet.text`` for a long post, else ``text``."""
+    note = tweet.get("note_tweet")
+    return (as_str(note.get("text")) if isinstance(note, Mapping) else None) or as_str(
+        tweet.get("text"))
+
+
+def included_tweets(body: Mapping[str, Any]) -> dict[str, str]:
+    """``includes.tweets`` (the referenced posts) as id -> full text."""
+    includes = body.get("includes")
+    tweets = includes.get("tweets") if isinstance(includes, Mapping) else None
+    found: dict[str, str] = {}
+    for tweet in tweets if isinstance(tweets, list) else ():
+        text = _full_text(tweet) if isinstance(tweet, Mapping) else None
+        if text is not None and tweet.get("id") is not None:
+            found[str(tweet["id"])] = text
+    return found
+
+
+def _reposted(tweet: Mapping[str, Any], raw: str, originals: Mapping[str, str]) -> str:
+    """A repost's text with the original's whole text after its ``RT @name: `` prefix."""
+    refs = tweet.get("referenced_tweets")
+    if not raw.startswith("RT @") or ": " not in raw or not isinstance(refs, list):
+        return raw
+    for ref in refs:
+        if isinstance(ref, Mapping) and ref.get("type") == "retweeted":
+            original = originals.get(str(ref.get("id")))
+            if original is not None:
+                return raw[: raw.index(": ") + 2] + original
+    return raw
+
+
+def parse_tweet(tweet: Any, users: Mapping[str, str], source: str,
+                originals: Mapping[str, str] | None = None) -> Mention | None:
+    """One post of ``data`` as a Mention, or None without an id, text or date.
+
+    ``originals`` (from :func:`included_tweets`) gives a repost the whole original text.
+    """
     if not isinstance(tweet, Mapping):
         return None
     tweet_id = tweet.get("id")
@@ -139,10 +180,10 @@ def parse_tweet(tweet: Any, users: Mapping[str, str], source: str) -> Mention | 
         tweet_id = str(tweet_id)
     if not isinstance(tweet_id, str) or not tweet_id.isdigit():
         return None
-    note = tweet.get("note_tweet")
-    raw = (as_str(note.get("text")) if isinstance(note, Mapping) else None) or as_str(tweet.get("text"))
+    raw = _full_text(tweet)
     if raw is None:
         return None
+    raw = _reposted(tweet, raw, originals or {})
     created_at = as_utc(tweet.get("created_at")) or snowflake_time(tweet_id)
     if created_at is None:
         return None
@@ -334,7 +375,7 @@ class XCollector(Collector[XSource]):
             params: dict[str, str | int] = {
                 "query": text, "start_time": _rfc3339(start), "end_time": _rfc3339(end),
                 "max_results": self.config.max_results, "tweet.fields": TWEET_FIELDS,
-                "expansions": "author_id", "user.fields": "username",
+                "expansions": EXPANSIONS, "user.fields": "username",
             }
             if token:
                 params["next_token"] = token
@@ -346,9 +387,9 @@ class XCollector(Collector[XSource]):
                 logger.warning("%s: X reported %d errors beside the posts for query %r "
                                "(first: %s); the posts it returned were kept",
                                self.name, len(errors), text, _describe_error(errors[0]))
-            users = usernames(body)
+            users, originals = usernames(body), included_tweets(body)
             for raw in tweets:
-                mention = parse_tweet(raw, users, self.name)
+                mention = parse_tweet(raw, users, self.name, originals)
                 if mention is None:
                     skipped += 1
                     continue

@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from collectors import build_collector
-from collectors.base import CollectorError, CredentialRejectedError, MalformedResponseError
+from collectors.base import (
+    CollectorError,
+    CredentialRejectedError,
+    FetchError,
+    MalformedResponseError,
+)
 from collectors.bluesky import BlueskyCollector, embed_text, parse_post, post_text, sort_at
 from koe.config import BlueskySource, Brand
 from koe.credentials import CredentialError, Credentials
@@ -169,6 +174,90 @@ def test_post_without_text_uses_alt_text_or_link_card() -> None:
     m = parse_post(post("r1", "  ", "2026-10-01T10:00:00Z", embed=images), "bluesky")
     assert m is not None and m.text == "Aurora Coffee cup"
     assert parse_post(post("r2", "", "2026-10-01T10:00:00Z"), "bluesky") is None
+
+
+def test_quote_post_keeps_its_own_text_and_expands_only_shortened_links() -> None:
+    # Shapes from app.bsky.feed.defs#postView as getQuotes/getPosts/searchPosts return it
+    # (bskyr's 2025 cassettes): a quote (embed record#view) whose own text is what counts;
+    # mention/tag facets and a link facet shown in full are left alone; a facet may carry
+    # its own "$type"; createdAt may have microseconds.
+    text = ("The dev version of #rstats bskyr now supports :emoji:s\n\n"
+            "renders (christophertkenny.com/bskyr/')\n\nbsky.app/profile/bsky...")
+    raw = text.encode("utf-8")
+
+    def span(part: str) -> dict[str, int]:
+        start = raw.index(part.encode("utf-8"))
+        return {"byteStart": start, "byteEnd": start + len(part.encode("utf-8"))}
+
+    facets = [
+        {"index": span("#rstats"),
+         "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "rstats"}]},
+        {"$type": "app.bsky.richtext.facet", "index": span("christophertkenny.com/bskyr/'"),
+         "features": [{"$type": "app.bsky.richtext.facet#link",
+                       "uri": "https://christophertkenny.com/bskyr/'"}]},
+        {"index": span("bsky.app/profile/bsky..."),
+         "features": [{"$type": "app.bsky.richtext.facet#link",
+                       "uri": "https://bsky.app/profile/bskyr.bsky.social/post/3lc5"}]},
+    ]
+    quoted = {"$type": "app.bsky.embed.record#view", "record": {
+        "$type": "app.bsky.embed.record#viewRecord", "uri": "at://did:plc:q/app.bsky.feed.post/q",
+        "author": {"did": "did:plc:q", "handle": "q.bsky.social"},
+        "value": {"$type": "app.bsky.feed.post", "text": "the quoted post",
+                  "createdAt": "2024-11-30T04:48:39.966715Z"}}}
+    m = parse_post(post("r9", text, "2024-11-30T16:20:25.023354Z", embed=quoted,
+                        indexedAt="2024-11-30T16:20:25.515Z",
+                        record={"facets": facets, "langs": ["en"]}), "bluesky")
+    assert m is not None
+    assert m.text == ("The dev version of #rstats bskyr now supports :emoji:s\n\n"
+                      "renders (christophertkenny.com/bskyr/')\n\n"
+                      "https://bsky.app/profile/bskyr.bsky.social/post/3lc5")
+    assert "quoted post" not in m.text
+    assert m.created_at == datetime(2024, 11, 30, 16, 20, 25, 23354, tzinfo=UTC)
+
+
+def test_crlf_line_ends_become_lf() -> None:
+    # Post text is free text; a bot in the genuine search recording posts "\r\n" line ends.
+    m = parse_post(post("r8", "AI tools\r\n\r\n120. Aurora\rCoffee", "2026-10-01T10:00:00Z"),
+                   "bluesky")
+    assert m is not None and m.text == "AI tools\n\n120. Aurora\nCoffee"
+
+
+def test_sign_in_rate_limit_headers_do_not_hold_up_searches() -> None:
+    # createSession answers with its own budget (bskyr's 2025 cassettes: RateLimit-Limit 10,
+    # RateLimit-Policy 10;w=86400); the last sign-in of the day says Remaining 0 and a reset
+    # a day away, which must not make the searches (a separate 3000/5 min budget) wait.
+    service = Service({("aurora", None): {"posts": [post("p1", "aurora", "2026-10-01T03:00:00Z")]}})
+    reset = int(datetime.now(UTC).timestamp()) + 86400
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        reply = service(request)
+        if request.url.path == CREATE:
+            return httpx.Response(200, json=json.loads(reply.content), headers={
+                "RateLimit-Limit": "10", "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(reset), "RateLimit-Policy": "10;w=86400"})
+        return reply
+
+    waits: list[float] = []
+    mentions = list(collector(handler, waits=waits).fetch(Query.parse("aurora"), SINCE, UNTIL))
+    assert len(mentions) == 1 and waits == []
+
+
+def test_sign_in_budget_spent_fails_soon_with_a_message() -> None:
+    reset = int(datetime.now(UTC).timestamp()) + 86400
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == CREATE
+        return httpx.Response(429, json={"error": "RateLimitExceeded",
+                                         "message": "Rate Limit Exceeded"},
+                              headers={"RateLimit-Limit": "10", "RateLimit-Remaining": "0",
+                                       "RateLimit-Reset": str(reset)})
+
+    waits: list[float] = []
+    with pytest.raises(FetchError, match="sign-in budget") as e:
+        list(collector(handler, waits=waits).fetch(Query.parse("aurora"), SINCE, UNTIL))
+    assert not isinstance(e.value, CredentialRejectedError)
+    assert "bluesky" in str(e.value) and "app-pass-word" not in str(e.value)
+    assert waits and all(w <= 300 for w in waits) and sum(waits) <= 600
 
 
 def test_missing_fields_and_bad_items() -> None:

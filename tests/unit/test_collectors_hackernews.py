@@ -16,7 +16,8 @@ from koe.config import Brand, HackerNewsSource
 from koe.query import Query
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO.parent / "shared" / "fixtures" / "api" / "hackernews" / "2-search-by-date-comment-apple.json"
+FIXTURE = (REPO.parent / "shared" / "fixtures" / "api" / "hackernews"
+           / "2-search-by-date-comment-apple.json")
 SINCE = datetime(2024, 5, 1, tzinfo=UTC)
 UNTIL = datetime(2024, 5, 2, tzinfo=UTC)
 T0 = int(SINCE.timestamp())
@@ -189,6 +190,80 @@ def test_result_cap_continues_before_the_oldest_hit() -> None:
     mentions = list(collector(handler, hits_per_page=2).fetch(Query.parse("x"), SINCE, UNTIL))
     assert [m.source_id for m in mentions] == ["a", "b", "c", "d", "e"]
     assert len(requests) == 3
+
+
+def test_cap_is_seen_when_nbhits_is_only_an_estimate() -> None:
+    # Algolia's nbHits is approximate when "exhaustive": {"nbHits": false} (as in today's
+    # HN answers); a last page ending at the 1000th hit is the cap even if nbHits says 1000.
+    requests: list[httpx.Request] = []
+    first = [hit(str(n), T0 + 5000 - n) for n in range(1000)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        upper = int(request.url.params["numericFilters"].split("<")[-1])
+        page = int(request.url.params["page"])
+        if upper == T0 + 86400:
+            reply = body(first[page * 500:(page + 1) * 500], page, 2, per_page=500, total=1000)
+            reply["exhaustive"] = {"nbHits": False, "typo": False}
+            return httpx.Response(200, json=reply)
+        assert upper == T0 + 4002
+        return httpx.Response(200, json=body([hit("999", T0 + 4001), hit("x", T0 + 3000)], 0, 1,
+                                             per_page=500))
+
+    mentions = list(collector(handler, hits_per_page=500).fetch(Query.parse("x"), SINCE, UNTIL))
+    assert len(mentions) == 1001 and mentions[-1].source_id == "x"
+    assert len(requests) == 3
+
+
+def test_a_short_last_page_is_not_the_cap() -> None:
+    requests: list[httpx.Request] = []
+    pages = {0: body([hit("1", T0 + 9), hit("2", T0 + 8)], 0, 1, per_page=1000, total=2)}
+    mentions = list(collector(pages_by_number(pages, requests), hits_per_page=1000)
+                    .fetch(Query.parse("x"), SINCE, UNTIL))
+    assert len(mentions) == 2 and len(requests) == 1
+
+
+def test_hit_shapes_of_every_kind_and_age() -> None:
+    # Shapes of search_by_date hits in Algolia's answers: 2014-era records give comments
+    # title/url "" or null and points; polls and Ask HN carry HTML story_text; a link story
+    # has story_text "" (older) or none at all, and newer records add children/updated_at
+    # and may date a hit only by created_at without milliseconds.
+    old_comment = {"created_at": "2014-03-30T00:12:35.000Z", "title": "", "url": "",
+                   "author": "pg", "points": 8, "story_text": None,
+                   "comment_text": "Is there a forum that doesn&#x27;t ban <i>Aurora</i>?",
+                   "num_comments": None, "story_id": 7493856,
+                   "story_title": "Aurora Coffee takes over", "parent_id": 7494175,
+                   "created_at_i": T0 + 1, "objectID": "7494555"}
+    poll = {"created_at_i": T0 + 2, "objectID": "7884224", "title": "Poll: Aurora Coffee?",
+            "url": None, "author": "w", "points": 1, "num_comments": 2, "comment_text": None,
+            "story_text": "Yes if you drink it.<p>No if you don&#x27;t care.",
+            "_tags": ["poll", "author_w", "story_7884224"]}
+    link = {"created_at_i": T0 + 3, "objectID": "7913476", "title": "Aurora Coffee &amp; art",
+            "url": "http://example.com/a", "story_text": "", "comment_text": None,
+            "points": 1, "num_comments": 0}
+    modern = {"created_at": "2024-05-01T17:08:53Z", "objectID": "18717168",
+              "title": "Bye Bye Mongo, Hello Aurora", "url": "https://example.com/b",
+              "author": "ph", "points": 1562, "num_comments": 417, "story_id": 18717168,
+              "children": [18717600], "updated_at": "2024-11-21T14:24:44Z",
+              "_tags": ["story", "author_ph", "story_18717168"]}
+    modern_comment = {"created_at_i": T0 + 4, "objectID": "40000001", "author": "c",
+                      "points": None, "comment_text": "<p>Aurora &gt; others", "parent_id": 1,
+                      "story_id": 1, "story_title": "Coffee thread", "children": []}
+    pages = {0: body([modern, modern_comment, link, poll, old_comment], 0, 1)}
+    mentions = {m.source_id: m for m in collector(pages_by_number(pages, []))
+                .fetch(Query.parse("aurora"), SINCE, UNTIL)}
+    assert mentions["7494555"].text == "Is there a forum that doesn't ban Aurora?"
+    assert mentions["7494555"].title == "Aurora Coffee takes over"
+    assert mentions["7494555"].engagement.likes == 8
+    assert mentions["7884224"].text == (
+        "Poll: Aurora Coffee?\nYes if you drink it.\nNo if you don't care.")
+    assert mentions["7913476"].text == "Aurora Coffee & art"
+    assert mentions["18717168"].text == "Bye Bye Mongo, Hello Aurora"
+    assert mentions["18717168"].created_at == datetime(2024, 5, 1, 17, 8, 53, tzinfo=UTC)
+    assert mentions["18717168"].engagement.replies == 417
+    assert mentions["40000001"].text == "Aurora > others"
+    assert mentions["40000001"].engagement.likes is None
+    assert mentions["40000001"].url == "https://news.ycombinator.com/item?id=40000001"
 
 
 def test_body_without_hits_is_malformed() -> None:

@@ -11,7 +11,14 @@ import pytest
 
 from collectors import build_collector
 from collectors.base import CollectorError, CredentialRejectedError, MalformedResponseError
-from collectors.x import XCollector, parse_tweet, snowflake_time, usernames, x_query
+from collectors.x import (
+    XCollector,
+    included_tweets,
+    parse_tweet,
+    snowflake_time,
+    usernames,
+    x_query,
+)
 from koe.config import Brand, XSource
 from koe.credentials import CredentialError, Credentials
 from koe.query import Query
@@ -130,6 +137,42 @@ def test_long_post_uses_note_tweet() -> None:
     assert m is not None and m.text == long
 
 
+def test_repost_gets_the_whole_original_from_includes() -> None:
+    # X API v2: a repost's text is "RT @name: " plus the original cut at 140 characters with
+    # "…"; with expansions=referenced_tweets.id the original (note_tweet for a long one) is
+    # in includes.tweets. Seen in tweepy's 2021 and 2022 recent-search cassettes, where the
+    # cut dropped the very word ("#tweepy") the search had matched.
+    original = "オーロラ珈琲の新作、香りがすごく良い！ " * 8 + "#AuroraCoffee"
+    cut = "RT @tanaka_jp: " + original[:124] + "…"
+    body = {
+        "data": [
+            tweet(NOW, cut, referenced_tweets=[{"type": "retweeted", "id": "111"}]),
+            # The original is not included (deleted, protected): the cut text stays.
+            tweet(NOW - timedelta(seconds=1), "RT @gone: aurora coffee…",
+                  referenced_tweets=[{"type": "retweeted", "id": "999"}]),
+            # A quote or a reply keeps its own text; only reposts are rebuilt.
+            tweet(NOW - timedelta(seconds=2), "aurora coffee, so true",
+                  referenced_tweets=[{"type": "quoted", "id": "111"}]),
+        ],
+        "includes": {"tweets": [
+            {"id": "111", "text": original[:270] + "…", "note_tweet": {"text": original}},
+            {"id": "112"}, "junk"]},
+        "meta": {"result_count": 3},
+    }
+    originals = included_tweets(body)
+    assert originals == {"111": original}
+    texts = [m.text for m in (parse_tweet(t, {}, "x", originals) for t in body["data"])
+             if m is not None]
+    assert texts == ["RT @tanaka_jp: " + original, "RT @gone: aurora coffee…",
+                     "aurora coffee, so true"]
+    assert parse_tweet(body["data"][0], {}, "x") is not None  # originals are optional
+    service = Service({None: body})
+    mentions = list(collector(service).fetch(Query.parse("aurora"), NOW - timedelta(hours=1),
+                                             NOW + timedelta(seconds=1)))
+    assert mentions[0].text.endswith("#AuroraCoffee")
+    assert "referenced_tweets" in service.requests[0].url.params["tweet.fields"].split(",")
+
+
 def test_bad_items_are_none() -> None:
     for junk in ("x", {}, {"id": "12ab", "text": "x"}, {"id": "1578516068309794817"},
                  {"id": "1578516068309794817", "text": "  "}, {"id": "20", "text": "old"},
@@ -162,9 +205,11 @@ def test_pages_with_fields_window_and_partial_errors(caplog: pytest.LogCaptureFi
     assert params["query"] == '("aurora coffee" OR オーロラ珈琲) -is:retweet'
     assert params["start_time"] == "2026-10-07T00:00:00Z"
     assert params["end_time"] == "2026-10-08T00:00:00Z"  # rounded up: still exclusive
-    assert params["max_results"] == "50" and params["expansions"] == "author_id"
+    assert params["max_results"] == "50"
+    assert params["expansions"] == "author_id,referenced_tweets.id"
     assert set(params["tweet.fields"].split(",")) >= {
-        "created_at", "author_id", "lang", "public_metrics", "conversation_id"}
+        "created_at", "author_id", "lang", "public_metrics", "conversation_id",
+        "referenced_tweets"}
     assert params["user.fields"] == "username"
     assert service.requests[0].headers["authorization"] == "Bearer secret-bearer"
     assert "Could not find user with id: [2]" in caplog.text

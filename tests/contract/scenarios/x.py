@@ -34,7 +34,7 @@ def _bearer(request: Request) -> bool:
 
 
 def _search(query: str, reply: Reply, next_token: str | None = None) -> Route:
-    params = {"query": query, "expansions": "author_id"}
+    params = {"query": query, "expansions": "author_id,referenced_tweets.id"}
     if next_token is not None:
         return Route("GET", PATH, reply, params={**params, "next_token": next_token},
                      when=_bearer)
