@@ -16,25 +16,37 @@ entries, at ``max_pages``, or at a page whose every review is older than the win
 sort is newest first, but a page is only judged as a whole, so a feed that is not strictly
 sorted loses nothing).
 
+Review dates: the JSON feed carried no per-review ``updated`` for years (recordings from
+2015, 2018 and 2020 have none; 2022 ones do), while the XML (Atom) version of the same page,
+``…/sortby=mostrecent/xml``, always has it. When a JSON page holds reviews without a date,
+that page's XML is read once and its dates are matched by review id. Apple's XML is not
+well-formed (raw ``&`` in attributes, unescaped HTML in ``<content type="html">``), so it is
+read with feedparser's lenient parser; a body without the closing ``</feed>`` counts as
+cut short. If the XML cannot be read, the undated reviews are skipped and a note says so.
+
 Every review is attributed to the source's ``brand``; the language is left to the
 pipeline's detector (Apple does not state it; the country is not the language).
 """
 
 from __future__ import annotations
 
+import calendar
+import io
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import feedparser
 import httpx
 
 from collectors._http import JsonHttp
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
-from collectors.base import Collector, MalformedResponseError
+from collectors.base import Collector, FetchError, MalformedResponseError
 from koe.config import AppStoreSource, Brand
 from koe.credentials import ENVIRONMENT, Credentials
 from koe.query import Query
@@ -45,6 +57,7 @@ logger = logging.getLogger(__name__)
 #: Apple serves at most this many pages (of 50 reviews) per app and country.
 APPLE_MAX_PAGES = 10
 APP_URL = "https://apps.apple.com/{country}/app/id{app_id}"
+_FEED_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?feed\s*>\s*\Z")
 
 
 def _label(value: Any) -> str | None:
@@ -97,12 +110,51 @@ def is_review(entry: Any) -> bool:
     return isinstance(entry, Mapping) and "im:rating" in entry
 
 
-def parse_review(entry: Any, source: str, country: str, app_id: str) -> Mention | None:
-    """One review entry as a Mention; None when it lacks an id, date, rating or text."""
+def is_undated(entry: Any) -> bool:
+    """A review without ``updated`` (the JSON feed's format until about 2021); one whose
+    ``updated`` is there but empty or garbled is a broken review, not that format."""
+    return is_review(entry) and "updated" not in entry
+
+
+def parse_review_dates(content: bytes, content_type: str | None = None) -> dict[str, datetime]:
+    """Review id -> date from the XML (Atom) version of a review page.
+
+    ValueError for a body that is not a feed or is cut short (so JsonHttp retries it).
+    """
+    headers = {"content-type": content_type} if content_type else {}
+    # A stream, never bytes: feedparser would fetch a body that looks like a URL.
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
+    if not parsed.get("version"):
+        raise ValueError("not an Atom feed")
+    if parsed.get("bozo") and not _FEED_END.search(content.rstrip(b"\x00")):
+        raise ValueError(f"the XML feed is cut short ({parsed.get('bozo_exception')})")
+    dates: dict[str, datetime] = {}
+    for entry in parsed.get("entries") or ():
+        review_id = entry.get("id") if isinstance(entry, Mapping) else None
+        if not isinstance(review_id, str) or not review_id.strip():
+            continue
+        when = _created(entry.get("updated"))
+        value = entry.get("updated_parsed")
+        if when is None and isinstance(value, time.struct_time):
+            when = datetime.fromtimestamp(calendar.timegm(value), UTC)
+        if when is not None:
+            dates[review_id.strip()] = when
+    return dates
+
+
+def parse_review(entry: Any, source: str, country: str, app_id: str,
+                 dates: Mapping[str, datetime] | None = None) -> Mention | None:
+    """One review entry as a Mention; None when it lacks an id, date, rating or text.
+
+    ``dates`` (review id -> date, from the XML feed) supplies the date of a review whose
+    JSON entry has none.
+    """
     if not isinstance(entry, Mapping):
         return None
     review_id = _label(entry.get("id"))
     created_at = _created(entry.get("updated"))
+    if created_at is None and review_id is not None and dates:
+        created_at = dates.get(review_id.strip())
     rating_text = _label(entry.get("im:rating"))
     if review_id is None or created_at is None or rating_text is None:
         return None
@@ -164,9 +216,9 @@ class AppStoreCollector(Collector[AppStoreSource]):
     def close(self) -> None:
         self.http.close()
 
-    def page_url(self, country: str, page: int) -> str:
+    def page_url(self, country: str, page: int, form: str = "json") -> str:
         return (f"{self.base_url}/{country}/rss/customerreviews/page={page}/"
-                f"id={self.config.app_id}/sortby=mostrecent/json")
+                f"id={self.config.app_id}/sortby=mostrecent/{form}")
 
     def describe(self) -> str:
         who = (f"attributed to {self.config.brand}" if self.config.brand
@@ -203,7 +255,10 @@ class AppStoreCollector(Collector[AppStoreSource]):
             page += 1
             body = self.http.get_json(self.page_url(country, page),
                                       query_label=f"{country} page {page}")
-            result = self._parse_page(body, country, page, since, until)
+            entries = self._entries(body, country, page)
+            undated = sum(1 for entry in entries if is_undated(entry))
+            dates = self._xml_dates(country, page, undated) if undated else {}
+            result = self._parse_page(entries, country, dates, since, until)
             skipped += result.skipped
             if result.reviews == 0 and result.skipped == 0:
                 complete = True  # past the last page: every review there is has been read
@@ -227,17 +282,36 @@ class AppStoreCollector(Collector[AppStoreSource]):
         logger.info("%s: %d reviews in the window for app %s in %s", self.name, yielded,
                     self.config.app_id, country)
 
+    def _xml_dates(self, country: str, page: int, undated: int) -> dict[str, datetime]:
+        """The review dates the JSON page lacks, from the same page as XML."""
+        label = f"{country} page {page} (XML, for the review dates)"
+        try:
+            reply = self.http.request(
+                "GET", self.page_url(country, page, "xml"), query_label=label,
+                parse=lambda r: parse_review_dates(r.content, r.headers.get("content-type")),
+                what="an Atom feed")
+        except (FetchError, MalformedResponseError) as error:
+            self._note(
+                f"{self.name}: Apple's JSON review feed for app {self.config.app_id} in "
+                f"{country} (page {page}) gives no review dates and the XML feed that has them "
+                f"could not be read ({error}); {undated} reviews were skipped")
+            return {}
+        dates: dict[str, datetime] = reply.body
+        return dates
+
+    def _note(self, note: str) -> None:
+        logger.warning("%s", note)
+        if note not in self.notes:
+            self.notes.append(note)
+
     def _cap_note(self, country: str, oldest: datetime | None, since: datetime) -> None:
         limit = ("Apple serves only the latest 500 reviews (10 pages)"
                  if self.config.max_pages >= APPLE_MAX_PAGES
                  else f"max_pages = {self.config.max_pages} stopped paging (Apple allows 10)")
         reached = f"back to {oldest:%Y-%m-%d %H:%M} UTC" if oldest else "without a dated review"
-        note = (f"{self.name}: {limit} for app {self.config.app_id} in {country}; reviews were "
-                f"read {reached}, so any from {since:%Y-%m-%d %H:%M} UTC until then are missing "
-                "(run more often to keep up)")
-        logger.warning("%s", note)
-        if note not in self.notes:
-            self.notes.append(note)
+        self._note(f"{self.name}: {limit} for app {self.config.app_id} in {country}; reviews "
+                   f"were read {reached}, so any from {since:%Y-%m-%d %H:%M} UTC until then are "
+                   "missing (run more often to keep up)")
 
     def _entries(self, body: Any, country: str, page: int) -> list[Any]:
         feed = body.get("feed") if isinstance(body, Mapping) else None
@@ -258,16 +332,16 @@ class AppStoreCollector(Collector[AppStoreSource]):
             f"{self.name}: response for {country} page {page} of app {self.config.app_id} has "
             f"a feed.entry that is a {type(entry).__name__}, not a list or an object")
 
-    def _parse_page(self, body: Any, country: str, page: int, since: datetime,
-                    until: datetime) -> _Page:
+    def _parse_page(self, entries: list[Any], country: str, dates: Mapping[str, datetime],
+                    since: datetime, until: datetime) -> _Page:
         mentions: list[Mention] = []
         reviews = skipped = 0
         oldest: datetime | None = None
         newest: datetime | None = None
-        for entry in self._entries(body, country, page):
+        for entry in entries:
             if not is_review(entry):
                 continue
-            mention = parse_review(entry, self.name, country, self.config.app_id)
+            mention = parse_review(entry, self.name, country, self.config.app_id, dates)
             if mention is None:
                 skipped += 1
                 continue

@@ -18,16 +18,29 @@ A fetch for a query that is not one of the configured brands' reads them too. A 
 paging and holds only its latest entries; when its oldest entry is newer than the window's
 start, a note says what may be missing.
 
+A feed URL on news.google.com (a topic or headline feed) is read like a search: headline,
+publisher and Google's article id, so the same article found by search and by topic feed is
+one item, and the description (a list of other outlets' headlines) is not taken as text.
+
 Bodies are parsed with feedparser. A feed that is cut short or is not XML (feedparser's
 ``bozo`` with a fatal XML error, and no closing root tag) counts as malformed, so JsonHttp
 retries it and then fails with MalformedResponseError; charset and namespace warnings, and
 recoverable errors in a complete document (an undefined ``&nbsp;``), are read leniently.
-Entries without a date cannot be placed in the window and are skipped with a warning.
+
+Dates: RFC 822 allows only UT/GMT and the four US zones by name, but Japanese feeds
+(government offices, Yahoo! JAPAN, niconico) write ``JST``, which feedparser silently reads
+as UTC; named zones with one meaning (JST, KST, CET, ...) are applied here, and
+``2026/11/20 10:00`` style dates, which feedparser turns into the first of the month, are
+read whole. Drupal's RSS views put an HTML ``<time datetime="...">`` inside ``<pubDate>``;
+its ``datetime`` is used. Entries without a date cannot be placed in the window and are
+skipped with a warning. RSS allows items with neither guid nor link; their id is a hash of
+the feed, date, title and text.
 """
 
 from __future__ import annotations
 
 import calendar
+import email.utils
 import html
 import io
 import logging
@@ -35,7 +48,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import feedparser
@@ -64,6 +77,26 @@ _CLOSED = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>\s*\Z")
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 _GLOBAL_ID = re.compile(r"^(?:https?://|urn:|tag:)", re.IGNORECASE)
+#: Drupal's RSS views: ``<pubDate><time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 -
+#: 15:21</time></pubDate>``; feedparser keeps only the element's text, which is no date.
+_TIME_IN_DATE = re.compile(
+    rb"<(pubDate|dc:date|published|updated)>\s*<time\b[^>]*?\bdatetime=[\"']([^\"'<>]+)[\"']"
+    rb"[^>]*>.*?</time>\s*</\1>", re.DOTALL)
+#: Zone names with a single meaning that feeds use but RFC 822 (and feedparser, which reads
+#: them as UTC) does not know. Ambiguous ones (IST, CST for China) are left alone.
+_ZONES = {"JST": "+0900", "KST": "+0900", "HKT": "+0800", "SGT": "+0800", "PHT": "+0800",
+          "AWST": "+0800", "ICT": "+0700", "WIB": "+0700", "AEST": "+1000", "AEDT": "+1100",
+          "ACST": "+0930", "NZST": "+1200", "NZDT": "+1300", "MSK": "+0300", "EET": "+0200",
+          "EEST": "+0300", "CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+          "WET": "+0000", "WEST": "+0100", "BST": "+0100", "UTC": "+0000"}
+_NAMED_ZONE = re.compile(r"^(?P<head>.*\d)\s*(?P<zone>[A-Za-z]{2,5})$")
+_NUMERIC_DATE = re.compile(
+    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:(?:\s*T\s*|\s+|\s*[(（].[)）]\s*)(?P<H>\d{1,2})\s*[:時]\s*(?P<M>\d{2})"
+    r"(?:\s*:\s*(?P<S>\d{2})(?:\.\d+)?|\s*分(?:\s*(?P<S2>\d{2})\s*秒)?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5})?$")
+#: Google News serves the same RSS format for search, topic and headline feeds.
+GOOGLE_NEWS_HOST = "news.google.com"
 
 
 # --- Google News query syntax -----------------------------------------------------------
@@ -123,6 +156,7 @@ def parse_feed(content: bytes, content_type: str | None = None, url: str | None 
     """
     headers = {"content-type": content_type or "", "content-location": url or ""}
     headers = {k: v for k, v in headers.items() if v}
+    content = _TIME_IN_DATE.sub(rb"<\1>\2</\1>", content)
     # A stream, never a str/bytes: feedparser would fetch a body that looks like a URL.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
     if not parsed.get("version"):
@@ -134,12 +168,55 @@ def parse_feed(content: bytes, content_type: str | None = None, url: str | None 
     return parsed
 
 
+def _offset(zone: str | None) -> timezone | None:
+    if not zone or zone.upper() == "Z":
+        return UTC
+    if zone.upper() in _ZONES:
+        zone = _ZONES[zone.upper()]
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", zone)
+    if not m:
+        return None
+    minutes = int(m.group(2)) * 60 + int(m.group(3))
+    return timezone(timedelta(minutes=-minutes if m.group(1) == "-" else minutes))
+
+
+def parse_date(value: str) -> datetime | None:
+    """The formats feedparser gets wrong: RFC 822 with a zone name it does not know (read as
+    UTC there) and year/month/day dates (read as the first of the month). None for anything
+    else, which is left to feedparser. A date without a zone is UTC, as feedparser has it."""
+    value = " ".join(value.split())
+    named = _NAMED_ZONE.match(value)
+    if named and named["zone"].upper() in _ZONES and not named["head"][:4].isdigit():
+        offset = _ZONES[named["zone"].upper()]
+        try:
+            parsed = email.utils.parsedate_to_datetime(f"{named['head']} {offset}")
+        except (TypeError, ValueError, IndexError):
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    numeric = _NUMERIC_DATE.match(value)
+    if numeric:
+        tz = _offset(numeric["tz"])
+        try:
+            parsed = datetime(int(numeric["y"]), int(numeric["m"]), int(numeric["d"]),
+                              int(numeric["H"] or 0), int(numeric["M"] or 0),
+                              int(numeric["S"] or numeric["S2"] or 0), tzinfo=tz)
+        except (TypeError, ValueError):
+            return None
+        return parsed.astimezone(UTC) if tz is not None else None
+    return None
+
+
 def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if isinstance(value, time.struct_time):
-            # feedparser normalises every date format to a UTC struct_time.
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        found = parse_date(raw) if isinstance(raw, str) else None
+        value = entry.get(f"{key}_parsed")
+        if found is None and isinstance(value, time.struct_time):
+            # feedparser normalises the other date formats to a UTC struct_time.
+            found = datetime.fromtimestamp(calendar.timegm(value), UTC)
+        if found is not None:
+            return found
     return None
 
 
@@ -198,11 +275,12 @@ def parse_entry(entry: Any, source: str, scope: str, *, headline: bool = False,
     """
     if not isinstance(entry, Mapping):
         return None
-    link = entry.get("link") if isinstance(entry.get("link"), str) else None
+    link = entry.get("link")
+    link = link.strip() if isinstance(link, str) else None
     raw_id = entry.get("id") if isinstance(entry.get("id"), str) else None
-    raw_id = (raw_id or "").strip() or (link or "").strip()
+    raw_id = (raw_id or "").strip() or (link or "")
     created_at = _entry_time(entry)
-    if not raw_id or created_at is None:
+    if created_at is None:
         return None
     title = _text_of(entry.get("title_detail") or {}, entry.get("title")) or None
     publisher = entry.get("source")
@@ -212,6 +290,10 @@ def parse_entry(entry: Any, source: str, scope: str, *, headline: bool = False,
     text = (title or "") if headline else (_body(entry) or title or "")
     if not text:
         return None
+    if not raw_id:
+        # RSS 2.0 makes every item element optional; without guid or link, what the item
+        # says and when is what identifies it (hashed with the feed below).
+        raw_id = "\x1f".join(("item", created_at.isoformat(), title or "", text))
     author = entry.get("author") if isinstance(entry.get("author"), str) else None
     if headline or not (author and author.strip()):
         author = publisher_name or author
@@ -365,7 +447,10 @@ class NewsCollector(Collector[NewsSource]):
         label = f"feed {redact(httpx.URL(url))}"
         reply = self.http.request("GET", url, query_label=label, parse=_parse_response,
                                   what="an RSS/Atom/RDF feed")
-        found = self._entries(reply.body, label, url, since, until, headline=False)
+        if is_google_news(url):
+            found = self._entries(reply.body, label, "google-news", since, until, headline=True)
+        else:
+            found = self._entries(reply.body, label, url, since, until, headline=False)
         if found.oldest is not None and found.oldest > since:
             self._note(
                 f"{self.name}: {label} only holds entries back to {found.oldest:%Y-%m-%d %H:%M} "
@@ -411,6 +496,14 @@ class NewsCollector(Collector[NewsSource]):
         logger.warning("%s", note)
         if note not in self.notes:
             self.notes.append(note)
+
+
+def is_google_news(url: str) -> bool:
+    """True for a feed on Google News (search, topic or headlines: one format)."""
+    try:
+        return httpx.URL(url).host.lower() == GOOGLE_NEWS_HOST
+    except httpx.InvalidURL:
+        return False
 
 
 def _parse_response(response: httpx.Response) -> Any:

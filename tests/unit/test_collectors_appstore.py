@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from collectors import build_collector
-from collectors.appstore import AppStoreCollector, is_review, parse_review
+from collectors.appstore import AppStoreCollector, is_review, parse_review, parse_review_dates
 from collectors.base import MalformedResponseError
 from koe.config import AppStoreSource, Brand
 
@@ -223,3 +223,95 @@ def test_probe_reads_one_page() -> None:
                         requests))
     assert c.probe() == f"App Store answered: 1 reviews on page 1 for app {APP} in jp"
     assert requests == [("jp", 1)]
+
+
+# --- JSON pages without review dates (the feed's format until about 2021) -----------------
+
+XML_PAGE = re.compile(r"^/(?P<country>[a-z]{2})/rss/customerreviews/page=(?P<page>\d+)/"
+                      r"id=(?P<app>\d+)/sortby=mostrecent/xml$")
+
+
+def undated(review_id: str, text: str, rating: str = "4") -> dict[str, Any]:
+    """A review as the JSON feed wrote it before about 2021: every field but ``updated``."""
+    return {"author": {"uri": {"label": "https://itunes.apple.com/jp/reviews/id1"},
+                       "name": {"label": "珈琲好き"}, "label": ""},
+            "im:version": {"label": "4.2.0"}, "im:rating": {"label": rating},
+            "id": {"label": review_id}, "title": {"label": "タイトル"},
+            "content": {"label": text, "attributes": {"type": "text"}},
+            "im:voteSum": {"label": "2"}, "im:voteCount": {"label": "3"}}
+
+
+def atom_page(reviews: list[tuple[str, str]]) -> bytes:
+    """The XML (Atom) version of a page as Apple serves it: raw ``&`` in attributes and
+    unescaped HTML in ``<content type="html">``, so not well-formed XML."""
+    entries = "".join(
+        f"<entry><updated>{when}</updated><id>{review_id}</id><title>タイトル</title>"
+        '<content type="text">本文</content><im:rating>4</im:rating>'
+        '<link rel="related" href="https://itunes.apple.com/jp/review?id=1&type=Purple"/>'
+        '<content type="html"><table border="0"><tr><td>本文<br/></td></tr></table></content>'
+        "</entry>\n"
+        for review_id, when in reviews)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns:im="http://itunes.apple.com/rss" '
+            'xmlns="http://www.w3.org/2005/Atom" xml:lang="ja"><id>https://itunes.apple.com/jp/rss/'
+            "customerreviews/page=1/id=1/sortby=mostrecent/xml</id>"
+            '<link rel="alternate" type="text/html" href="https://music.apple.com/x?cc=jp&id=1"/>'
+            f"\n{entries}</feed>\n").encode()
+
+
+def with_xml(by_page: dict[tuple[str, int], Any], xml: dict[tuple[str, int], httpx.Response],
+             requests: list[str]) -> Callable[[httpx.Request], httpx.Response]:
+    json_pages = pages(by_page, [])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        m = XML_PAGE.match(request.url.path)
+        requests.append(f"{'xml' if m else 'json'} {request.url.path.split('/')[4]}")
+        if m:
+            return xml.get((m["country"], int(m["page"])), httpx.Response(404))
+        return json_pages(request)
+    return handler
+
+
+def test_undated_json_pages_take_their_dates_from_the_xml_page() -> None:
+    requests: list[str] = []
+    by_page = {("jp", 1): feed([{"im:name": {"label": "app"}}, undated("3", "新しい"),
+                                undated("2", "古い")])}
+    xml = {("jp", 1): httpx.Response(200, content=atom_page(
+        [("3", "2026-11-20T01:00:00-07:00"), ("2", "2026-10-01T01:00:00-07:00")]),
+        headers={"content-type": "text/xml; charset=UTF-8"})}
+    c = collector(with_xml(by_page, xml, requests))
+    mentions = list(c.fetch(None, T0 - timedelta(days=1), T0 + timedelta(days=1)))
+    assert requests == ["json page=1", "xml page=1", "json page=2"]
+    assert [(m.source_id, m.created_at) for m in mentions] == [
+        ("jp:3", datetime(2026, 11, 20, 8, tzinfo=UTC))]
+    assert (mentions[0].author, mentions[0].engagement.likes) == ("珈琲好き", 2)
+    assert c.notes == []
+
+
+def test_unreadable_xml_skips_the_undated_reviews_with_a_note() -> None:
+    requests: list[str] = []
+    by_page = {("jp", 1): feed([undated("3", "新しい")])}
+    c = collector(with_xml(by_page, {}, requests))  # the XML page answers 404
+    assert list(c.fetch(None, T0 - timedelta(days=1), T0 + timedelta(days=1))) == []
+    assert requests == ["json page=1", "xml page=1", "json page=2"]
+    assert len(c.notes) == 1
+    assert "gives no review dates" in c.notes[0] and "1 reviews were skipped" in c.notes[0]
+
+
+def test_a_broken_date_is_a_bad_review_not_the_undated_format() -> None:
+    requests: list[str] = []
+    by_page = {("jp", 1): feed([review("1", T0), {**review("2", T0), "updated": {"label": ""}}])}
+    c = collector(with_xml(by_page, {}, requests))
+    assert [m.source_id for m in c.fetch(None, T0, T0 + timedelta(days=1))] == ["jp:1"]
+    assert requests == ["json page=1", "json page=2"]  # no XML request for a dated page
+
+
+def test_review_dates_from_apples_xml() -> None:
+    body = atom_page([("11", "2020-08-07T20:17:03-07:00"), ("12", "2020-08-07T10:00:00Z")])
+    assert parse_review_dates(body) == {"11": datetime(2020, 8, 8, 3, 17, 3, tzinfo=UTC),
+                                        "12": datetime(2020, 8, 7, 10, tzinfo=UTC)}
+    with pytest.raises(ValueError, match="cut short"):
+        parse_review_dates(body[: len(body) // 2])
+    with pytest.raises(ValueError, match="not an Atom feed"):
+        parse_review_dates(b'{"feed": {"entry": []}}')
+    # An empty page (past the last one) is a feed without entries.
+    assert parse_review_dates(atom_page([])) == {}

@@ -15,6 +15,7 @@ from collectors.base import CollectorError, MalformedResponseError
 from collectors.news import (
     NewsCollector,
     google_news_query,
+    parse_date,
     parse_entry,
     parse_feed,
     source_id_for,
@@ -301,3 +302,72 @@ def test_relative_links_resolve_against_the_feed_url() -> None:
     assert m.text == m.title == "Aurora Coffee"  # no summary: the title is the text
     # feedparser resolves Atom ids (IRIs) against the feed URL too.
     assert m.source_id == "https://blog.example/feed/42"
+
+
+# --- dates feedparser gets wrong, ids for items without guid or link --------------------
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # RFC 822 names only UT/GMT and the US zones; Japanese government and portal feeds write
+    # JST, which feedparser reads as UTC (nine hours off).
+    ("Tue, 10 Mar 2026 17:00:00 JST", datetime(2026, 3, 10, 8, tzinfo=UTC)),
+    ("06 Mar 07 00:33 JST", datetime(2007, 3, 5, 15, 33, tzinfo=UTC)),  # 2-digit year, no secs
+    ("Fri, 20 Nov 2026 10:00:00 CEST", datetime(2026, 11, 20, 8, tzinfo=UTC)),
+    ("Thu, 21 Apr 2022 18:00:00 UTC", datetime(2022, 4, 21, 18, tzinfo=UTC)),
+    # Year/month/day dates, which feedparser turns into the first of the month.
+    ("2026/11/20 10:00:00 +0900", datetime(2026, 11, 20, 1, tzinfo=UTC)),
+    ("2026/11/20(金) 10:00", datetime(2026, 11, 20, 10, tzinfo=UTC)),  # no zone: UTC
+    ("2026年11月20日 10時05分", datetime(2026, 11, 20, 10, 5, tzinfo=UTC)),
+    ("2026-11-20 10:00:00 JST", datetime(2026, 11, 20, 1, tzinfo=UTC)),
+    ("2026-11-20T10:00:00.5+09:00", datetime(2026, 11, 20, 1, tzinfo=UTC)),
+])
+def test_dates_with_zone_names_and_numeric_dates(raw: str, expected: datetime) -> None:
+    entry = parse_feed(rss([item("d1", "Aurora Coffee", pub=raw)])).entries[0]
+    m = parse_entry(entry, "news", "feed")
+    assert m is not None and m.created_at == expected
+
+
+@pytest.mark.parametrize("raw", ["Tue, 26 Apr 2016 16:26:13 EDT", "Fri, 20 Nov 2026 10:00:00 XYZ",
+                                 "2026/13/40", "2026-W47"])
+def test_other_dates_are_left_to_feedparser(raw: str) -> None:
+    assert parse_date(raw) is None
+
+
+def test_drupal_time_element_inside_pubdate_gives_the_date() -> None:
+    # Drupal's RSS views: the pubDate holds an HTML <time>; only its datetime is a date.
+    body = rss([item("d1", "Aurora Coffee recall", pub=None, extra=(
+        '<pubDate>\n  <time datetime="2026-11-20T05:21:28Z">Fri, 11/20/2026 - 00:21</time>\n'
+        "</pubDate>"))])
+    m = parse_entry(parse_feed(body).entries[0], "news", "feed")
+    assert m is not None and m.created_at == datetime(2026, 11, 20, 5, 21, 28, tzinfo=UTC)
+
+
+def test_items_without_guid_or_link_get_a_stable_id_from_what_they_say() -> None:
+    # RSS 2.0: "All elements of an item are optional, however at least one of title or
+    # description must be present."
+    def entry(description: str) -> Any:
+        body = rss([f"<item><description>{description}</description>"
+                    "<pubDate>Fri, 20 Nov 2026 07:00:00 GMT</pubDate></item>"])
+        return parse_feed(body).entries[0]
+
+    first = parse_entry(entry("Aurora Coffee &lt;b&gt;opens&lt;/b&gt;"), "news", "feed-a")
+    again = parse_entry(entry("Aurora Coffee &lt;b&gt;opens&lt;/b&gt;"), "news", "feed-a")
+    other = parse_entry(entry("Aurora Coffee closes"), "news", "feed-a")
+    assert first is not None and again is not None and other is not None
+    assert first.text == "Aurora Coffee opens" and first.url is None and first.title is None
+    assert first.source_id == again.source_id != other.source_id
+    assert len(first.source_id) == 20  # a hash, scoped to the feed
+
+
+def test_google_news_feeds_are_read_like_searches() -> None:
+    # A topic feed has the search's format; its description lists other outlets' headlines.
+    body = rss([item("CBMiTopic1", "オーロラ珈琲が新店 - 日本経済新聞", extra=(
+        "<description>&lt;ol&gt;&lt;li&gt;&lt;a href=\"x\"&gt;オーロラ珈琲が新店&lt;/a&gt;"
+        "&lt;/li&gt;&lt;li&gt;&lt;strong&gt;&lt;a href=\"y\"&gt;View Full coverage on Google "
+        "News&lt;/a&gt;&lt;/strong&gt;&lt;/li&gt;&lt;/ol&gt;</description>"
+        '<source url="https://www.nikkei.com">日本経済新聞</source>'))])
+    c = collector(recorder({"/rss/topics/CAAqJAgK": body}, []), google_news=False,
+                  feeds=("https://news.google.com/rss/topics/CAAqJAgK?hl=ja&gl=JP&ceid=JP:ja",))
+    [m] = list(c.fetch(BRANDS[0].parsed_query, SINCE, UNTIL))
+    assert m.text == m.title == "オーロラ珈琲が新店 - 日本経済新聞"
+    assert m.author == "日本経済新聞"
+    assert m.source_id == stable_hex("google-news", "CBMiTopic1")  # as found by search

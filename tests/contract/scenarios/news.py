@@ -1,4 +1,5 @@
-"""News: the Guardian's genuine RSS feed, and a Japanese Google News search plus an Atom feed."""
+"""News: the Guardian's genuine RSS feed, a Japanese Google News search plus an Atom feed, and a
+Shift_JIS feed in the style of Japanese government and portal feeds (JST dates)."""
 
 from __future__ import annotations
 
@@ -154,6 +155,67 @@ def _gn_id(guid: str) -> str:
     return stable_hex("google-news", guid)
 
 
+# --- hand-written: a Japanese feed in Shift_JIS with JST and Drupal-style dates ----------
+# RFC 822 names only UT/GMT and the US zones, but Japanese feeds write "JST" (read as UTC
+# by feedparser: nine hours off), or "2026/11/20 21:00:00 +0900" (read as the first of the
+# month); Drupal's RSS views put an HTML <time datetime> inside <pubDate>.
+
+GOV = "https://www.gov.example.jp/news"
+JP_FEED = f"""<?xml version="1.0" encoding="Shift_JIS"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+<title>報道発表資料</title>
+<link>{GOV}/</link>
+<description>新着情報</description>
+<language>ja</language>
+<item>
+<title>オーロラ珈琲株式会社に対する行政指導について</title>
+<link>{GOV}/20261120-1.html</link>
+<guid isPermaLink="true">{GOV}/20261120-1.html</guid>
+<description>&lt;p&gt;オーロラ珈琲株式会社の表示について&amp;quot;改善&amp;quot;を求めました。&lt;/p&gt;</description>
+<pubDate>Fri, 20 Nov 2026 17:00:00 JST</pubDate>
+</item>
+<item>
+<title>オーロラ珈琲 朝の発表（前日扱い）</title>
+<link>{GOV}/20261120-0.html</link>
+<guid isPermaLink="true">{GOV}/20261120-0.html</guid>
+<pubDate>Fri, 20 Nov 2026 08:30:00 JST</pubDate>
+</item>
+<item>
+<title>オーロラ珈琲の商品回収</title>
+<link>{GOV}/recall/aurora-2026</link>
+<description>オーロラ珈琲のドリップバッグを自主回収</description>
+<pubDate>
+  <time datetime="2026-11-20T12:00:00Z">Fri, 11/20/2026 - 21:00</time>
+</pubDate>
+<dc:creator>食品安全課</dc:creator>
+</item>
+<item>
+<title>オーロラ珈琲 夜の発表</title>
+<link>{GOV}/20261120-2.html</link>
+<description>オーロラ珈琲&lt;br&gt;二件目</description>
+<pubDate>2026/11/20 21:00:00 +0900</pubDate>
+</item>
+<item>
+<title>オーロラ珈琲 日付不明</title>
+<link>{GOV}/unknown.html</link>
+<pubDate>不明</pubDate>
+</item>
+</channel>
+</rss>
+""".encode("shift_jis")
+
+
+def _jp_feed_source(url: str) -> NewsSource:
+    return NewsSource(type="news", base_url=f"{url}/rss", google_news=False,
+                      feeds=(f"{url}/gov/rss.xml",))
+
+
+def _jp_feed_routes() -> list[Route]:
+    # No charset in the header: the XML declaration's Shift_JIS applies.
+    return [Route("GET", "/gov/rss.xml", Reply(body=JP_FEED, content_type="application/rss+xml"))]
+
+
 SCENARIOS = [
     Scenario(
         id="news-genuine-guardian-rss",
@@ -197,5 +259,23 @@ SCENARIOS = [
         },
         narrow=(datetime(2026, 11, 20, 6, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)),
         fault_nth=2,  # the Atom feed (after the two editions of the first brand's search)
+    ),
+    Scenario(
+        id="news-japanese-feed-jst-dates",
+        source=_jp_feed_source,
+        routes=_jp_feed_routes,
+        brands=(Brand(name="Aurora Coffee", query="オーロラ珈琲"),),
+        since=datetime(2026, 11, 20, tzinfo=UTC),
+        until=datetime(2026, 11, 21, tzinfo=UTC),
+        # 08:30 JST is the 19th in UTC; the undated item is skipped.
+        expect_ids=frozenset({f"{GOV}/20261120-1.html", f"{GOV}/recall/aurora-2026",
+                              f"{GOV}/20261120-2.html"}),
+        expect_text={
+            f"{GOV}/20261120-1.html": 'オーロラ珈琲株式会社の表示について"改善"を求めました。',
+            f"{GOV}/20261120-2.html": "オーロラ珈琲\n二件目",
+        },
+        # 17:00 JST is 08:00 UTC: outside; the recall (12:00Z) and 21:00 +0900 are inside.
+        narrow=(datetime(2026, 11, 20, 10, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)),
+        fault_nth=0,
     ),
 ]
