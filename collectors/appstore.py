@@ -256,7 +256,7 @@ class AppStoreCollector(Collector[AppStoreSource]):
             body = self.http.get_json(self.page_url(country, page),
                                       query_label=f"{country} page {page}")
             entries = self._entries(body, country, page)
-            undated = sum(1 for entry in entries if is_undated(entry))
+            undated = [e for e in entries if is_undated(e)]
             dates = self._xml_dates(country, page, undated) if undated else {}
             result = self._parse_page(entries, country, dates, since, until)
             skipped += result.skipped
@@ -282,21 +282,27 @@ class AppStoreCollector(Collector[AppStoreSource]):
         logger.info("%s: %d reviews in the window for app %s in %s", self.name, yielded,
                     self.config.app_id, country)
 
-    def _xml_dates(self, country: str, page: int, undated: int) -> dict[str, datetime]:
+    def _xml_dates(self, country: str, page: int, undated: list[Any]) -> dict[str, datetime]:
         """The review dates the JSON page lacks, from the same page as XML."""
         label = f"{country} page {page} (XML, for the review dates)"
+        lacking = (f"{self.name}: Apple's JSON review feed for app {self.config.app_id} in "
+                   f"{country} (page {page}) gives no review dates and")
         try:
             reply = self.http.request(
                 "GET", self.page_url(country, page, "xml"), query_label=label,
                 parse=lambda r: parse_review_dates(r.content, r.headers.get("content-type")),
                 what="an Atom feed")
         except (FetchError, MalformedResponseError) as error:
-            self._note(
-                f"{self.name}: Apple's JSON review feed for app {self.config.app_id} in "
-                f"{country} (page {page}) gives no review dates and the XML feed that has them "
-                f"could not be read ({error}); {undated} reviews were skipped")
+            self._note(f"{lacking} the XML feed that has them could not be read ({error}); "
+                       f"{len(undated)} reviews were skipped")
             return {}
         dates: dict[str, datetime] = reply.body
+        ids = {(_label(e.get("id")) or "").strip() for e in undated}
+        if not ids & dates.keys():
+            # A review or two move to the next page when new ones arrive between the two
+            # reads (and are dated there); none at all means the XML is not this page.
+            self._note(f"{lacking} the XML version of the page dates none of its "
+                       f"{len(undated)} reviews; they were skipped")
         return dates
 
     def _note(self, note: str) -> None:

@@ -297,6 +297,15 @@ def test_unreadable_xml_skips_the_undated_reviews_with_a_note() -> None:
     assert "gives no review dates" in c.notes[0] and "1 reviews were skipped" in c.notes[0]
 
 
+def test_xml_of_another_page_dates_nothing_and_says_so() -> None:
+    requests: list[str] = []
+    by_page = {("jp", 1): feed([undated("3", "新しい"), undated("2", "古い")])}
+    xml = {("jp", 1): httpx.Response(200, content=atom_page([("99", "2026-11-20T01:00:00Z")]))}
+    c = collector(with_xml(by_page, xml, requests))
+    assert list(c.fetch(None, T0 - timedelta(days=1), T0 + timedelta(days=1))) == []
+    assert len(c.notes) == 1 and "dates none of its 2 reviews" in c.notes[0]
+
+
 def test_a_broken_date_is_a_bad_review_not_the_undated_format() -> None:
     requests: list[str] = []
     by_page = {("jp", 1): feed([review("1", T0), {**review("2", T0), "updated": {"label": ""}}])}
