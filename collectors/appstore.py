@@ -293,6 +293,8 @@ class AppStoreCollector(Collector[AppStoreSource]):
                 parse=lambda r: parse_review_dates(r.content, r.headers.get("content-type")),
                 what="an Atom feed")
         except (FetchError, MalformedResponseError) as error:
+            if isinstance(error, FetchError) and (error.status is None or error.status >= 429):
+                raise  # down or rate-limited: fail the source so the rerun reads these reviews
             self._note(f"{lacking} the XML feed that has them could not be read ({error}); "
                        f"{len(undated)} reviews were skipped")
             return {}

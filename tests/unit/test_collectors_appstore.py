@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from collectors import build_collector
 from collectors.appstore import AppStoreCollector, is_review, parse_review, parse_review_dates
-from collectors.base import MalformedResponseError
+from collectors.base import FetchError, MalformedResponseError
 from koe.config import AppStoreSource, Brand
 
 REPO = Path(__file__).resolve().parents[2]
@@ -295,6 +295,14 @@ def test_unreadable_xml_skips_the_undated_reviews_with_a_note() -> None:
     assert requests == ["json page=1", "xml page=1", "json page=2"]
     assert len(c.notes) == 1
     assert "gives no review dates" in c.notes[0] and "1 reviews were skipped" in c.notes[0]
+
+
+def test_xml_page_down_fails_the_source_instead_of_skipping() -> None:
+    requests: list[str] = []
+    by_page = {("jp", 1): feed([undated("3", "新しい")])}
+    c = collector(with_xml(by_page, {("jp", 1): httpx.Response(503)}, requests))
+    with pytest.raises(FetchError, match="HTTP 503"):
+        list(c.fetch(None, T0 - timedelta(days=1), T0 + timedelta(days=1)))
 
 
 def test_xml_of_another_page_dates_nothing_and_says_so() -> None:
