@@ -36,3 +36,10 @@ def as_utc(value: Any) -> datetime | None:
     except ValueError:
         return None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def shape(body: Any) -> str:
+    """What a response holds instead of the documented field, for error messages."""
+    if isinstance(body, dict):
+        return str(sorted(str(k) for k in body)[:10])
+    return type(body).__name__

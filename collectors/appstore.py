@@ -43,6 +43,7 @@ from typing import Any
 import feedparser
 import httpx
 
+from collectors._fields import shape
 from collectors._http import JsonHttp
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
@@ -324,7 +325,7 @@ class AppStoreCollector(Collector[AppStoreSource]):
     def _entries(self, body: Any, country: str, page: int) -> list[Any]:
         feed = body.get("feed") if isinstance(body, Mapping) else None
         if not isinstance(feed, Mapping):
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.name}: response for {country} page {page} of app {self.config.app_id} "
                 f"has no 'feed' object (got {found}); check base_url points at the App Store "

@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str, as_utc
+from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp, RetryPolicy
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -447,7 +447,7 @@ class BlueskyCollector(Collector[BlueskySource]):
     def _posts(self, body: Any, text: str) -> list[Any]:
         posts = body.get("posts") if isinstance(body, Mapping) else None
         if not isinstance(posts, list):
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.name}: response to query {text!r} from {self.url} has no 'posts' list "
                 f"(got {found}); check base_url points at a Bluesky PDS or AppView such as "

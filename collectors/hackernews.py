@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str
+from collectors._fields import as_int, as_str, shape
 from collectors._http import JsonHttp
 from collectors._paging import PageNumberPaginator
 from collectors._text import html_to_text
@@ -199,7 +199,7 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
                     until: datetime) -> _Page:
         hits = body.get("hits") if isinstance(body, Mapping) else None
         if not isinstance(hits, list):
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.name}: response to query {text!r} from "
                 f"{httpx.URL(self.url, params=dict(params))} has no 'hits' list (got {found}); "

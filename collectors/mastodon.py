@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from collectors._fields import as_int, as_str, as_utc
+from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp, Reply
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -318,7 +318,7 @@ class MastodonCollector(Collector[MastodonSource]):
     def _statuses(self, body: Any, label: str, url: str) -> list[Any]:
         if isinstance(body, list):
             return body
-        found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+        found = shape(body)
         raise MalformedResponseError(
             f"{self.name}: response to query {label!r} from {url} is not a list of statuses "
             f"(got {found}); check base_url points at a Mastodon server"
@@ -398,7 +398,7 @@ class MastodonCollector(Collector[MastodonSource]):
             pages += 1
             raw = body.get("statuses") if isinstance(body, Mapping) else None
             if not isinstance(raw, list):
-                found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+                found = shape(body)
                 raise MalformedResponseError(
                     f"{self.name}: search response to query {text!r} from {url} has no "
                     f"'statuses' list (got {found}); check base_url points at a Mastodon server")

@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str
+from collectors._fields import as_int, as_str, shape
 from collectors._http import JsonHttp, Reply
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -330,7 +330,7 @@ class AppOnlyAuth:
                     f"{self.config.name}: Reddit gave no token ({error!r}) at "
                     f"{self.config.auth_url}. {self.fix()}"
                 )
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.config.name}: the token response from {self.config.auth_url} has no "
                 f"access_token (got {found}); check auth_url points at "
@@ -448,7 +448,7 @@ class RedditCollector(Collector[RedditSource]):
     def _children(self, body: Any, label: str, url: str) -> list[Any]:
         children = _listing_children(body)
         if children is None:
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.name}: response to query {label!r} from {url} is not a Reddit Listing "
                 f"(got {found}); check base_url is https://oauth.reddit.com"

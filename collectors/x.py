@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str, as_utc
+from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
@@ -425,7 +425,7 @@ class XCollector(Collector[XSource]):
         meta = body.get("meta") if isinstance(body, Mapping) else None
         if not isinstance(body, Mapping) or not isinstance(data, list | None) or (
                 data is None and not isinstance(meta, Mapping)):
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             errors = body.get("errors") if isinstance(body, Mapping) else None
             first = (f"; first error: {_describe_error(errors[0])}"
                      if isinstance(errors, list) and errors else "")

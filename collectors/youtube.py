@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from collectors._fields import as_int, as_str, as_utc
+from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp, redact
 from collectors._paging import Paginator
 from collectors._text import excerpt, html_to_text
@@ -387,7 +387,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
     def _items(self, body: Any, endpoint: str, label: str) -> list[Any]:
         items = body.get("items", []) if isinstance(body, Mapping) else None
         if not isinstance(items, list):
-            found = sorted(body)[:10] if isinstance(body, Mapping) else type(body).__name__
+            found = shape(body)
             raise MalformedResponseError(
                 f"{self.name}: {endpoint} response for query {label!r} from "
                 f"{self.base}/{endpoint} has no 'items' list (got {found}); check base_url "
