@@ -223,8 +223,11 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
             message = f"{manifest.error} ({message})"
         if manifest.notes:
             message += f"; {manifest.notes}"
+        # "partial": the job stored all the service would serve, but the service held back
+        # some of the window (history, caps, quota); the message says what.
+        status = "partial" if manifest.status == "ok" and manifest.notes else manifest.status
         entries.append(RunLogEntry(
-            run_id, "collect", manifest.status, kept, manifest.seconds, manifest.source,
+            run_id, "collect", status, kept, manifest.seconds, manifest.source,
             manifest.brand, interval.start, interval.end, message))
     # Cursors move only after the rows are stored, and only for jobs that completed.
     for manifest in found:

@@ -34,7 +34,7 @@ __all__ = [
 
 # run_log statuses that mean "this step did its job"; anything else (failed, error,
 # rate_limited, partial, ...) is shown to users as a problem with that source.
-OK_STATUSES: tuple[str, ...] = ("ok", "success", "succeeded", "skipped")
+OK_STATUSES: tuple[str, ...] = ("ok", "success", "succeeded", "skipped", "partial")
 
 Values = Sequence[str] | None
 
@@ -258,21 +258,25 @@ def last_run(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def source_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per source, how its most recent run went: ``ok`` is false if any step of it failed.
+    """Per source, how its most recent run went: ``ok`` is false if any step of it failed,
+    ``limited`` true if a step stored only part of the window (a service limit held it back).
 
-    ``status`` and ``message`` are those of the failed step (the last one, if several).
+    ``status`` and ``message`` are those of the failed (else limited) step, the last if several.
     """
     return _frame(con, """
         WITH steps AS (
-            SELECT *, list_contains(?::VARCHAR[], lower(status)) AS step_ok
+            SELECT *, list_contains(?::VARCHAR[], lower(status)) AS step_ok,
+                   lower(status) = 'partial' AS step_limited
             FROM run_log WHERE source <> ''),
         runs AS (
             SELECT source, run_id, max(finished_at) AS finished_at, bool_and(step_ok) AS ok,
-                   arg_max(status, (NOT step_ok, finished_at)) AS status,
-                   arg_max(message, (NOT step_ok, finished_at)) AS message,
+                   bool_or(step_limited) AS limited,
+                   arg_max(status, (NOT step_ok, step_limited, finished_at)) AS status,
+                   arg_max(message, (NOT step_ok, step_limited, finished_at)) AS message,
                    sum(items)::BIGINT AS items
             FROM steps GROUP BY source, run_id)
         SELECT source, arg_max(run_id, finished_at) AS run_id, max(finished_at) AS finished_at,
-               arg_max(ok, finished_at) AS ok, arg_max(status, finished_at) AS status,
+               arg_max(ok, finished_at) AS ok, arg_max(limited, finished_at) AS limited,
+               arg_max(status, finished_at) AS status,
                arg_max(message, finished_at) AS message, arg_max(items, finished_at) AS items
         FROM runs GROUP BY source ORDER BY source""", [list(OK_STATUSES)])

@@ -245,7 +245,10 @@ def build_dashboard_db(directory: Path, *, days: int = DAYS, last_day: date = LA
                         items=40 if hn_ok else 0, seconds=1.5 if hn_ok else 31.0,
                         source="hackernews",
                         message=None if hn_ok else "HTTP 429 from hn.algolia.com: rate limited"),
-            RunLogEntry(run_id, "collect", "ok", items=12, seconds=0.3, source="reviews"),
+            RunLogEntry(run_id, "collect", "partial" if i else "ok", items=12, seconds=0.3,
+                        source="reviews",
+                        message=("12 fetched, 12 stored; reviews: Apple serves only the latest "
+                                 "500 reviews" if i else None)),
             RunLogEntry(run_id, "score", "ok", items=170, seconds=9.8),
             RunLogEntry(run_id, "aggregate", "ok", items=60, seconds=0.2),
         ])

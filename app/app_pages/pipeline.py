@@ -26,7 +26,8 @@ failed.metric("Failed steps", int(run.loc[0, "failed_steps"]))
 
 st.subheader("Sources")
 st.dataframe(
-    health[["source", "ok", "status", "finished_at", "items", "message"]], hide_index=True,
+    health[["source", "ok", "limited", "status", "finished_at", "items", "message"]],
+    hide_index=True,
     width="stretch",
     column_config={
         "source": "Source",

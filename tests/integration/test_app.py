@@ -64,6 +64,9 @@ def test_sidebar_shows_freshness_and_failed_sources(app: AppTest) -> None:
     (warning,) = at.sidebar.warning
     assert "hackernews" in warning.value and "429" in warning.value
     assert "sample" not in warning.value
+    (limited,) = at.sidebar.info
+    assert "reviews" in limited.value and "latest 500 reviews" in limited.value
+    assert "hackernews" not in limited.value
     assert at.selectbox(key="period").value == "Last 7 days"
     assert at.multiselect(key="brands").value == ["Acme", "Globex", "Initech"]
 
@@ -96,7 +99,7 @@ def test_brand_filter_limits_meters_and_series(app: AppTest) -> None:
     specs = plotly_specs(at)
     gauges = [s for s in specs if s["data"][0]["type"] == "indicator"]
     assert len(gauges) == 1 and "Globex" in gauges[0]["data"][0]["title"]["text"]
-    assert at.info == [] and at.success[0].value.startswith("No negative spikes")
+    assert at.main.info == [] and at.success[0].value.startswith("No negative spikes")
 
 
 def test_period_filter_changes_the_series(app: AppTest) -> None:

@@ -100,3 +100,19 @@ def test_failed_and_limited_jobs_are_explained_in_the_run_log(tmp_path: Path) ->
     assert "check KOE_TOKEN" in collect[3] and "last 7 days" in collect[3]
     assert load[1] == "failed" and "failed sources: posts" in load[3]
     assert cursors == 0  # nothing of a failed job is loaded, its cursor stays
+
+
+def test_a_job_the_service_held_back_is_partial_and_its_cursor_moves(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    directory = pipeline.staging_dir(config, DAY)
+    staging.write_mentions(directory, "posts--all", [_m("1", TEXT, 1)])
+    staging.write_manifest(directory, staging.Manifest(
+        "posts--all", "posts", "", DAY.start.isoformat(), DAY.end.isoformat(), "ok", 1, 0.4,
+        None, "posts: the service only serves the last 7 days"))
+    pipeline.load(config, DAY, "r1", b"k", Store(config.storage.path))
+    with session(config.storage.path) as con:
+        status, message = con.execute("SELECT status, message FROM run_log "
+                                      "WHERE step = 'collect'").fetchall()[0]
+        cursors = con.execute("SELECT count(*) FROM cursors").fetchall()[0][0]
+    assert status == "partial" and message.endswith("; posts: the service only serves the last 7 days")
+    assert cursors == 1  # what the service serves was stored; waiting would not bring the rest

@@ -207,6 +207,9 @@ def test_run_log_and_source_health(con: duckdb.DuckDBPyConnection) -> None:
     assert health.loc["hackernews", "status"] == "failed"
     assert "429" in health.loc["hackernews", "message"]
     assert health.loc["sample", "ok"] and health.loc["sample", "run_id"] == "run-2"
+    assert not health.loc["sample", "limited"] and not health.loc["hackernews", "limited"]
+    assert health.loc["reviews", "ok"] and health.loc["reviews", "limited"]
+    assert "latest 500" in health.loc["reviews", "message"]
 
 
 def test_empty_published_database(tmp_path: Path) -> None:
