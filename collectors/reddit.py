@@ -15,6 +15,10 @@ newest-first, so paging (``after``) stops at the first post older than ``since``
 newer than ``until`` are dropped. Reddit ends search listings after a few hundred results;
 when that happens before ``since`` is reached the run log says so.
 
+Subreddits listed in ``listings`` (a brand's own community, where posts rarely name the brand)
+are read in full from ``/r/<sub>/new``, newest first, once per run (in the first brand's job;
+the load step matches every item against every brand), optionally attributed to a brand.
+
 Comments are not searchable through the API. With ``include_comments`` the comments of up to
 ``max_comment_posts`` matching posts (those created in the window, newest first) are read
 from ``/comments/<id>``, a ``[post listing, comment listing]`` pair whose comments nest
@@ -41,7 +45,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,6 +198,7 @@ def parse_comment(data: Any, source: str, post: Thread) -> Mention | None:
         author=_author(data),
         title=post.title,
         engagement=Engagement(likes=as_int(data.get("score"))),
+        brands=post.brands,
     )
 
 
@@ -204,6 +209,7 @@ class Thread:
     post_id: str
     title: str | None
     url: str
+    brands: tuple[str, ...] = ()  # a listing's brand, passed on to the post's comments
 
 
 @dataclass
@@ -399,7 +405,8 @@ class RedditCollector(Collector[RedditSource]):
         comments = (f", plus the comments of up to {self.config.max_comment_posts} matching "
                     "posts per brand" if self.config.include_comments
                     and self.config.max_comment_posts else "")
-        return f"Reddit posts searched in {where} (newest first){comments}"
+        listings = "".join(f", every new post in r/{x.subreddit}" for x in self.config.listings)
+        return f"Reddit posts searched in {where} (newest first){listings}{comments}"
 
     def check(self) -> str:
         self._subreddits()
@@ -433,17 +440,87 @@ class RedditCollector(Collector[RedditSource]):
         t = time_filter(since, self.now())
         seen: set[str] = set()
         threads: list[Thread] = []
-        for text in search_terms(query):
-            for url, sub in scopes:
-                for post, mention in self._search(text, url, sub, t, since, until):
-                    if mention.source_id in seen:
-                        continue
-                    seen.add(mention.source_id)
-                    if as_int(post.get("num_comments")) != 0 and mention.url:
-                        threads.append(Thread(mention.source_id[3:], mention.title, mention.url))
-                    yield mention
+        found: list[Iterator[tuple[Mapping[str, Any], Mention]]] = [
+            self._search(text, url, sub, t, since, until)
+            for text in search_terms(query) for url, sub in scopes]
+        if self._reads_listings(query):
+            found += [self._listing(listing.subreddit, listing.brand, since, until)
+                      for listing in self.config.listings]
+        for results in found:
+            for post, mention in results:
+                if mention.source_id in seen:
+                    continue
+                seen.add(mention.source_id)
+                if as_int(post.get("num_comments")) != 0 and mention.url:
+                    threads.append(Thread(mention.source_id[3:], mention.title, mention.url,
+                                          mention.brands))
+                yield mention
         if self.config.include_comments and self.config.max_comment_posts and threads:
             yield from self._comments(threads, query.source, since, until, seen)
+
+    def _reads_listings(self, query: Query) -> bool:
+        """Listings are read once per run: in the first brand's job (or for a foreign query)."""
+        queries = [b.parsed_query.source for b in self.brands]
+        return bool(self.config.listings) and (not queries or query.source == queries[0]
+                                               or query.source not in queries)
+
+    def _listing(self, sub: str, brand: str | None, since: datetime,
+                 until: datetime) -> Iterator[tuple[Mapping[str, Any], Mention]]:
+        """Every post of ``/r/<sub>/new`` created in the window, newest first."""
+        url = f"{self.base}/r/{sub}/new"
+        label = f"r/{sub}/new"
+        paginator = _AfterPaginator("", label=f"{self.name} listing {label}")
+        after: str | None = None
+        pages = skipped = yielded = 0
+        while True:
+            if pages >= self.config.max_pages:
+                self._note(
+                    f"{self.name}: stopped reading {label} after max_pages="
+                    f"{self.config.max_pages} pages; older posts in the window were not "
+                    "fetched (raise max_pages to get them)")
+                break
+            params: dict[str, str | int] = {"limit": self.config.limit, "raw_json": 1}
+            if after:
+                params["after"] = after
+            try:
+                reply: Reply[Any] = self.http.request("GET", url, params=params,
+                                                      query_label=label)
+            except FetchError as e:
+                if _status_in(e, _UNREADABLE):
+                    raise CollectorError(
+                        f"{e}. r/{sub} in listings cannot be read: it is private, quarantined "
+                        "or banned (403/404), or does not exist; check the name") from e
+                raise
+            if reply.url.path.rstrip("/").removesuffix(".json").lower() != \
+                    httpx.URL(url).path.lower():
+                raise CollectorError(
+                    f"{self.name}: r/{sub} in listings does not exist: Reddit redirected "
+                    f"{label} to {reply.url.path}; check the spelling (names only, without r/)")
+            pages += 1
+            children = self._children(reply.body, label, url)
+            older = False
+            for child in children:
+                data = child.get("data") if isinstance(child, Mapping) else None
+                mention = (parse_post(data, self.name)
+                           if isinstance(child, Mapping) and child.get("kind") == "t3" else None)
+                if mention is None or data is None:
+                    skipped += 1
+                    continue
+                if mention.created_at < since:
+                    # /new is newest first, but a stickied post sits on top whatever its age.
+                    older = older or not data.get("stickied")
+                elif mention.created_at < until:
+                    yielded += 1
+                    yield data, replace(mention, brands=(brand,) if brand else ())
+            if not children or older:
+                break
+            after = paginator.next_page(reply.body)
+            if after is None:
+                break
+        if skipped:
+            logger.warning("%s: skipped %d items of %s that are not posts with an id, a date "
+                           "and a title", self.name, skipped, label)
+        logger.info("%s: %d posts from %s", self.name, yielded, label)
 
     def _children(self, body: Any, label: str, url: str) -> list[Any]:
         children = _listing_children(body)

@@ -147,6 +147,16 @@ class HackerNewsSource(_ApiSource):
     max_pages: int = Field(default=20, ge=1)
 
 
+class RedditListing(_Model):
+    """A subreddit whose newest posts are all read, whatever they say (a brand's own community)."""
+
+    subreddit: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$",
+                           description="The name without r/, e.g. AuroraCoffee.")
+    brand: str | None = Field(
+        default=None, description="Attribute its posts and comments to this brand even when "
+                                  "they do not name it; else they must match a brand query.")
+
+
 class RedditSource(_CredentialedSource):
     """Reddit search (site-wide or in listed subreddits), posts and their comments."""
 
@@ -159,6 +169,8 @@ class RedditSource(_CredentialedSource):
     user_agent: str = "koe-listening/0.1 (self-hosted social listening)"
     subreddits: tuple[str, ...] = Field(
         default=(), description="Search only these subreddits (no r/ prefix); empty = all of Reddit.")
+    listings: tuple[RedditListing, ...] = Field(
+        default=(), description="Subreddits whose newest posts are read in full every run.")
     include_comments: bool = Field(
         default=True, description="Also read the comments of each matching post.")
     max_comment_posts: int = Field(default=25, ge=0)
@@ -361,12 +373,14 @@ class KoeConfig(_Model):
         _unique([t.name for t in self.topics], "topics", "name")
         known = set(names)
         for i, source in enumerate(self.sources):
-            brand = getattr(source, "spike_brand", None) or getattr(source, "brand", None)
-            if brand is not None and brand not in known:
-                raise ValueError(
-                    f"sources[{i}] names brand {brand!r}, which is not declared; "
-                    f"declared brands: {', '.join(names)}"
-                )
+            named = [getattr(source, "spike_brand", None) or getattr(source, "brand", None)]
+            named += [listing.brand for listing in getattr(source, "listings", ())]
+            for brand in named:
+                if brand is not None and brand not in known:
+                    raise ValueError(
+                        f"sources[{i}] names brand {brand!r}, which is not declared; "
+                        f"declared brands: {', '.join(names)}"
+                    )
         for i, rule in enumerate(self.alerts.rules):
             for brand in rule.brands:
                 if brand not in known:
@@ -432,7 +446,8 @@ def _suggest(loc: tuple[Any, ...], raw: dict[str, Any]) -> str | None:
     bad = str(loc[-1])
     candidates: set[str] = set()
     for model in (KoeConfig, Brand, SampleSource, FileSource, FileColumns, HackerNewsSource,
-                  RedditSource, MastodonSource, BlueskySource, NewsSource, GoogleNewsEdition,
+                  RedditSource, RedditListing, MastodonSource, BlueskySource, NewsSource,
+                  GoogleNewsEdition,
                   AppStoreSource, GooglePlaySource, YouTubeSource, XSource, Topic,
                   SentimentSettings, AlertRule, Alerts, Storage, SlackChannel, WebhookChannel,
                   EmailChannel):

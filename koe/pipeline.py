@@ -147,11 +147,17 @@ def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
     return manifest
 
 
-def _match_brands(config: KoeConfig, source: Any, text: str, language: str) -> tuple[str, ...]:
-    attributed = getattr(source, "brand", None)  # file imports and app stores name their brand
+def _match_brands(config: KoeConfig, source: Any, m: Mention, language: str) -> tuple[str, ...]:
+    """The brands a mention is stored with: the source's own brand (file imports, app stores),
+    else the brands whose query matches, plus any the collector attributed (a brand's own
+    community) that is still configured."""
+    attributed = getattr(source, "brand", None)
     if attributed:
         return (attributed,)
-    return tuple(b.name for b in config.brands if b.matches(text, language))
+    text = f"{m.title or ''}\n{m.text}"
+    matched = {b.name for b in config.brands if b.matches(text, language)}
+    known = {b.name for b in config.brands}
+    return tuple(sorted(matched | (set(m.brands) & known)))
 
 
 def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: bytes,
@@ -187,7 +193,7 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
         for m in staging.read_mentions(directory, manifest.job_id):
             c["fetched"] += 1
             language = m.language or detect_language(f"{m.title or ''}\n{m.text}")
-            brands = _match_brands(config, source, f"{m.title or ''}\n{m.text}", language)
+            brands = _match_brands(config, source, m, language)
             if not brands:
                 c["no_brand"] += 1
                 continue

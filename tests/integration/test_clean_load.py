@@ -116,3 +116,17 @@ def test_a_job_the_service_held_back_is_partial_and_its_cursor_moves(tmp_path: P
         cursors = con.execute("SELECT count(*) FROM cursors").fetchall()[0][0]
     assert status == "partial" and message.endswith("; posts: the service only serves the last 7 days")
     assert cursors == 1  # what the service serves was stored; waiting would not bring the rest
+
+
+def test_brands_a_collector_attributed_are_kept_if_configured(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    config = _config(tmp_path)
+    own = replace(_m("1", "New seasonal blend is out", 1), brands=("Aurora Coffee",))
+    stale = replace(_m("2", "Unrelated chatter", 2), brands=("Gone Brand",))
+    _stage(config, DAY, [own, stale])
+    report = pipeline.load(config, DAY, "r1", b"k", Store(config.storage.path))
+    assert report.detail["dropped"] == 1
+    with session(config.storage.path) as con:
+        assert con.execute("SELECT source_id, brands FROM mentions").fetchall() == [
+            ("1", ["Aurora Coffee"])]

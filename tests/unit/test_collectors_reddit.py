@@ -530,3 +530,53 @@ def test_comments_that_answer_403_or_404_are_skipped_with_a_note() -> None:
     mentions = list(made.fetch(AURORA, SINCE, UNTIL))
     assert [m.source_id for m in mentions] == ["t3_gone", "t3_p2", "t1_c5"]
     assert any("comments of 1 post(s)" in n and "403/404" in n for n in made.notes)
+
+
+def test_listings_read_a_whole_subreddit_once_per_run_attributed_to_its_brand() -> None:
+    kumo = Brand(name="Kumo Cafe", query='"kumo cafe"', competitor=True)
+    pages = {
+        None: listing([post("s1", -48, "Welcome to r/AuroraCoffee", stickied=True),
+                       post("n2", 20, "New seasonal blend is out", num_comments=1),
+                       post("n1", 5, "Anyone tried the oat latte?")], after="t3_n1"),
+        "t3_n1": listing([post("o1", -1, "Yesterday's thread")], after="t3_o1"),
+    }
+    comments = [listing([post("n2", 20)]), listing([comment("c1", 21, "love it")])]
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/r/AuroraCoffee/new":
+            return httpx.Response(200, json=pages[request.url.params.get("after")])
+        if request.url.path == "/comments/n2":
+            return httpx.Response(200, json=comments)
+        return httpx.Response(200, json=listing([]))  # searches find nothing
+
+    service = Service(api)
+    config = RedditSource(type="reddit", base_url="https://oauth.reddit.test",
+                          auth_url="https://www.reddit.test/api/v1/access_token",
+                          listings=[{"subreddit": "AuroraCoffee", "brand": "Aurora Coffee"}])
+    client = httpx.Client(transport=httpx.MockTransport(service))
+    collector = build_collector(config, brands=[*BRANDS, kumo], client=client,
+                                sleep=lambda s: None, credentials=Credentials(env=ENV))
+    assert isinstance(collector, RedditCollector)
+    collector.now = lambda: NOW
+    first = list(collector.fetch(BRANDS[0].parsed_query, SINCE, UNTIL))
+    assert [(m.source_id, m.brands) for m in first] == [
+        ("t3_n2", ("Aurora Coffee",)), ("t3_n1", ("Aurora Coffee",)),
+        ("t1_c1", ("Aurora Coffee",))]
+    listing_calls = [r for r in service.api_requests if r.url.path.endswith("/new")]
+    assert [r.url.params.get("after") for r in listing_calls] == [None, "t3_n1"]  # stops at o1
+    # The second brand's job does not read the listing again.
+    assert all(m.source_id.startswith(("t3_", "t1_")) for m in
+               collector.fetch(kumo.parsed_query, SINCE, UNTIL))
+    assert len([r for r in service.api_requests if r.url.path.endswith("/new")]) == 2
+    assert "every new post in r/AuroraCoffee" in collector.check()
+
+
+def test_a_listing_of_a_missing_subreddit_is_named() -> None:
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/new"):
+            return httpx.Response(404, json={"reason": "banned", "error": 404})
+        return httpx.Response(200, json=listing([]))
+
+    collector = make(Service(api), listings=[{"subreddit": "GoneCafe"}])
+    with pytest.raises(CollectorError, match="r/GoneCafe in listings cannot be read"):
+        list(collector.fetch(AURORA, SINCE, UNTIL))

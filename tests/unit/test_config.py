@@ -76,3 +76,15 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("[brands\nname = 1", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad.toml is not valid TOML"):
         load_config(bad)
+
+
+def test_reddit_listing_brands_must_be_declared() -> None:
+    raw = _raw()
+    raw["sources"].append({"type": "reddit", "listings": [{"subreddit": "NopeCafe",
+                                                           "brand": "Nope"}]})
+    with pytest.raises(ConfigError, match="names brand 'Nope', which is not declared"):
+        parse_config(raw)
+    raw["sources"][-1]["listings"][0]["subreddit"] = "r/NopeCafe"
+    raw["sources"][-1]["listings"][0]["brand"] = None
+    with pytest.raises(ConfigError, match=r"listings\[0\]\.subreddit"):
+        parse_config(raw)

@@ -1,5 +1,6 @@
-"""Reddit (app-only OAuth, search, comments): the genuine search listing, and a hand-written
-conversation over two subreddits with paging, Japanese posts and a comment tree."""
+"""Reddit (app-only OAuth, search, comments): the genuine search listing, a hand-written
+conversation over two subreddits with paging, Japanese posts and a comment tree, and a brand's
+own subreddit read in full from its /new listing."""
 
 from __future__ import annotations
 
@@ -141,6 +142,30 @@ def _conversation_routes() -> list[Route]:
     ]
 
 
+def _own_subreddit_routes() -> list[Route]:
+    sticky = _post("s0", "AuroraCoffeeJP", -72, "ようこそ！ルールを読んでね", stickied=True)
+    n3 = _post("n3", "AuroraCoffeeJP", 22, "新しい季節のブレンド", author="barista_aki",
+               selftext="&lt;限定&gt; 桜ラテが出ました", score=31, num_comments=1)
+    n2 = _post("n2", "AuroraCoffeeJP", 14, "モバイルオーダーが使えない", num_comments=0)
+    n1 = _post("n1", "AuroraCoffeeJP", 3, "Oat milk at the Shibuya store?", score=2,
+               num_comments=0)
+    old = _post("n0", "AuroraCoffeeJP", -5, "昨日のスレ", num_comments=0)
+    pages = {None: _listing([sticky, n3, n2], after="t3_n2"),
+             "t3_n2": _listing([n1, {"kind": "t3", "data": {"id": "x"}}, old], after="t3_n0")}
+    routes = [_token_route()]
+    for after, body in pages.items():
+        routes.append(Route(
+            "GET", "/r/AuroraCoffeeJP/new", Reply(body=body), params={"raw_json": "1"},
+            when=lambda r, a=after: _bearer(r) and r.params.get("after") == a))
+    routes += [
+        Route("GET", "/comments/n3", Reply(body=_thread(n3, [
+            _comment("k1", "n3", 23, "買いました、美味しい！", author="mika", score=4)])),
+              params={"raw_json": "1"}, when=_bearer),
+        Route("GET", "/search", Reply(body=_listing([])), when=_bearer),
+    ]
+    return routes
+
+
 SCENARIOS = [
     Scenario(
         id="reddit-genuine-search",
@@ -173,6 +198,22 @@ SCENARIOS = [
         expect_text={"t3_p1": "Aurora Coffee & Kumo Cafe, compared\nThe Aurora Coffee app <3",
                      "t3_jp1": "オーロラ珈琲の新作ラテ\n甘すぎず、とても美味しい。",
                      "t1_c1": "Agree & the app crashes", "t1_c2": "オーロラ珈琲のアプリ、最高です"},
+        narrow=(T0 + timedelta(hours=12), T0 + timedelta(days=1)),
+    ),
+    Scenario(
+        id="reddit-own-subreddit-listing",
+        source=_source(listings=({"subreddit": "AuroraCoffeeJP", "brand": "Aurora Coffee"},),
+                       limit=3, max_comment_posts=5),
+        routes=_own_subreddit_routes,
+        brands=(Brand(name="Aurora Coffee", query='"aurora coffee" OR オーロラ珈琲'),),
+        since=T0,
+        until=T0 + timedelta(days=1),
+        credentials=CREDENTIALS,
+        expired=EXPIRED,
+        refreshable=True,
+        expect_ids=frozenset({"t3_n3", "t3_n2", "t3_n1", "t1_k1"}),
+        expect_text={"t3_n3": "新しい季節のブレンド\n<限定> 桜ラテが出ました",
+                     "t1_k1": "買いました、美味しい！"},
         narrow=(T0 + timedelta(hours=12), T0 + timedelta(days=1)),
     ),
 ]
