@@ -43,6 +43,8 @@ def test_fault_then_rows_equal_a_clean_run(scenario: Scenario, fault: str, serve
         failed = [r for r in faulted.run_log if r[0] == "collect" and r[3] == "failed"]
         assert failed and failed[0][5], "the run log records the failure and its reason"
         assert not faulted.cursors, "a failed source's cursor must not move"
+        for secret in scenario.credentials.values():  # never in messages or the run log
+            assert secret not in message and secret not in str(faulted.run_log)
         faulted = run_pipeline(scenario, server, client, tmp_path / "faulted", run_id="run-2")
     assert not faulted.errors, faulted.errors
     assert faulted.rows == clean.rows
