@@ -6,7 +6,9 @@ every other copy is recorded as its duplicate, so volumes are not inflated and t
 copies is kept (``mentions.duplicates``). Two texts posted within ``NEAR_WINDOW`` of each
 other are duplicates when their normalised forms are equal (exact) or, for texts long enough
 to judge, when their character 3-gram sets overlap by at least ``NEAR_JACCARD`` (near). The
-same words a month apart are two mentions, not a repost. Candidates
+same words a month apart are two mentions, not a repost, and a short text ("great app!")
+from different people is many opinions: short texts collapse only when one author repeats
+them. Candidates
 are found with MinHash locality-sensitive hashing (32 hashes in 8 bands of 4: a pair at
 Jaccard 0.8 shares a band with probability 0.985), so only likely pairs are compared.
 
@@ -126,6 +128,7 @@ class Stored:
     created_at: datetime
     fingerprint: str | None
     text: str
+    author: str | None = None  # the raw author, known only within one batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +164,14 @@ class _Index:
             for band in enumerate(bands if bands is not None else minhash_bands(item.text)):
                 self.bands[band].append(item)
 
-    def same(self, fp: str, when: datetime) -> Stored | None:
+    def same(self, fp: str, when: datetime, text: str, author: str | None) -> Stored | None:
+        # A short text ("great app!") written by many people is many opinions, not copies:
+        # it only counts as a copy when the same author posted it again.
+        short = len(normalise(text)) < NEAR_MIN_CHARS
         for item in self.exact.get(fp, ()):
-            if abs(item.created_at - when) <= NEAR_WINDOW:
+            if abs(item.created_at - when) > NEAR_WINDOW:
+                continue
+            if not short or (author is not None and item.author == author):
                 return item
         return None
 
@@ -200,7 +208,7 @@ def clean(incoming: Sequence[Mention], stored: Sequence[Stored]) -> Cleaned:
         m = replace(m, fingerprint=fp, flags=spam_flags(m))
         key = (m.source, m.source_id)
         if key not in stored_keys:
-            hit, kind = index.same(fp, m.created_at), "exact"
+            hit, kind = index.same(fp, m.created_at, m.text, m.author), "exact"
             if hit is None:
                 hit, kind = index.near(m.text, bands, m.created_at), "near"
             canonical = (hit.source, hit.source_id) if hit else None
@@ -209,5 +217,5 @@ def clean(incoming: Sequence[Mention], stored: Sequence[Stored]) -> Cleaned:
                                             kind, m.created_at, m.author))
                 continue
         keep.append(m)
-        index.add(Stored(m.source, m.source_id, m.created_at, fp, m.text), bands)
+        index.add(Stored(m.source, m.source_id, m.created_at, fp, m.text, m.author), bands)
     return Cleaned(keep, duplicates)

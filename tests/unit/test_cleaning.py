@@ -48,10 +48,11 @@ def test_exact_and_near_copies_collapse_to_the_earliest() -> None:
         m("4", LONG.replace("every time", "everytime"), minutes=90),  # near copy
         m("2", "Kumo Cafe's cold brew is lovely this week", minutes=10),
         m("5", "ok", minutes=11),
-        m("6", "ok", minutes=12),  # short: exact copies still collapse
+        m("6", "ok", minutes=12),  # short, same author: a repeat
+        m("7", "ok!", minutes=13, author="another"),  # short, someone else: an opinion
     ]
     result = clean(incoming, [])
-    assert [x.source_id for x in result.mentions] == ["1", "2", "5"]
+    assert [x.source_id for x in result.mentions] == ["1", "2", "5", "7"]
     dups = {d.source_id: (d.canonical_id, d.kind) for d in result.duplicates}
     assert dups == {"3": ("1", "exact"), "4": ("1", "near"), "6": ("5", "exact")}
     assert all(x.fingerprint for x in result.mentions)
