@@ -160,6 +160,34 @@ def _match_brands(config: KoeConfig, source: Any, m: Mention, language: str) -> 
     return tuple(sorted(matched | (set(m.brands) & known)))
 
 
+@dataclass
+class _Tally:
+    """What one collect job's items became in the load step."""
+
+    fetched: int = 0
+    no_brand: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    flagged: int = 0
+
+    def message(self, manifest: staging.Manifest) -> str:
+        text = (f"{self.fetched} fetched, {self.stored} stored, {self.no_brand} matched no "
+                f"brand, {self.duplicates} duplicates, {self.flagged} flagged as spam")
+        if manifest.error:
+            text = f"{manifest.error} ({text})"
+        return f"{text}; {manifest.notes}" if manifest.notes else text
+
+
+def _collect_entry(run_id: str, interval: Interval, manifest: staging.Manifest,
+                   tally: _Tally) -> RunLogEntry:
+    # "partial": the job stored all the service would serve, but the service held back some
+    # of the window (history, caps, quota); the message says what.
+    status = "partial" if manifest.status == "ok" and manifest.notes else manifest.status
+    return RunLogEntry(run_id, "collect", status, tally.stored, manifest.seconds,
+                       manifest.source, manifest.brand, interval.start, interval.end,
+                       tally.message(manifest))
+
+
 def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: bytes,
          store: Store | None = None) -> StepReport:
     """Store every staged result of ``interval``.
@@ -167,6 +195,7 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
     Per item: detect the language, match the brands (items matching none are dropped and
     counted), flag spam, collapse duplicates of stored or co-collected mentions, pseudonymise
     the author. Per source job, the run log records what arrived, what was kept and why not.
+    Nothing of a failed job is loaded, and cursors move only after the rows are stored.
     """
     from koe.cleaning import clean
     from sentiment.language import detect_language
@@ -182,84 +211,60 @@ def load(config: KoeConfig, interval: Interval, run_id: str, pseudonym_key: byte
                     ", ".join(sorted({m.source for m in stale})))
         staging.clear(directory, [m.job_id for m in stale])
         found = [m for m in found if m.source in configured]
+
+    tallies = {m.job_id: _Tally() for m in found}
+    job_of: dict[tuple[str, str], str] = {}  # an item two jobs found counts for the first
     matched: list[Mention] = []
-    job_of: dict[tuple[str, str], str] = {}
-    counts: dict[str, dict[str, int]] = {}
-    for manifest in found:
-        source = config.source(manifest.source)
-        c = counts.setdefault(manifest.job_id, {"fetched": 0, "no_brand": 0})
-        if manifest.status != "ok":
-            continue  # nothing of a failed job is loaded: the rerun collects its window again
+    for manifest in (m for m in found if m.status == "ok"):
+        source, tally = config.source(manifest.source), tallies[manifest.job_id]
         for m in staging.read_mentions(directory, manifest.job_id):
-            c["fetched"] += 1
+            tally.fetched += 1
             language = m.language or detect_language(f"{m.title or ''}\n{m.text}")
             brands = _match_brands(config, source, m, language)
             if not brands:
-                c["no_brand"] += 1
+                tally.no_brand += 1
                 continue
             matched.append(replace(m, language=language, brands=brands))
             job_of.setdefault((m.source, m.source_id), manifest.job_id)
+
     stored = []
     if matched:
-        lo = min(m.created_at for m in matched) - NEAR_WINDOW
-        hi = max(m.created_at for m in matched) + NEAR_WINDOW
-        stored = store.dedupe_candidates(lo, hi)
+        stored = store.dedupe_candidates(min(m.created_at for m in matched) - NEAR_WINDOW,
+                                         max(m.created_at for m in matched) + NEAR_WINDOW)
     cleaned = clean(matched, stored)
     rows = [replace(m, author=pseudonymise(m.author, pseudonym_key)) for m in cleaned.mentions]
     duplicates = [replace(d, author=pseudonymise(d.author, pseudonym_key))
                   for d in cleaned.duplicates]
     new = store.upsert_mentions(rows, datetime.now(UTC), duplicates)
-    per_job: dict[str, dict[str, int]] = {}
     for m in cleaned.mentions:
-        c = per_job.setdefault(job_of[(m.source, m.source_id)], {"kept": 0, "flagged": 0})
-        c["kept"] += 1
-        c["flagged"] += bool(m.flags)
-    dup_per_job: dict[str, int] = {}
+        tally = tallies[job_of[(m.source, m.source_id)]]
+        tally.stored += 1
+        tally.flagged += bool(m.flags)
     for d in cleaned.duplicates:
-        job = job_of[(d.source, d.source_id)]
-        dup_per_job[job] = dup_per_job.get(job, 0) + 1
-    entries, done = [], []
-    for manifest in found:
-        c = counts[manifest.job_id]
-        kept = per_job.get(manifest.job_id, {}).get("kept", 0)
-        message = (f"{c['fetched']} fetched, {kept} stored, {c['no_brand']} matched no brand, "
-                   f"{dup_per_job.get(manifest.job_id, 0)} duplicates, "
-                   f"{per_job.get(manifest.job_id, {}).get('flagged', 0)} flagged as spam")
-        if manifest.error:
-            message = f"{manifest.error} ({message})"
-        if manifest.notes:
-            message += f"; {manifest.notes}"
-        # "partial": the job stored all the service would serve, but the service held back
-        # some of the window (history, caps, quota); the message says what.
-        status = "partial" if manifest.status == "ok" and manifest.notes else manifest.status
-        entries.append(RunLogEntry(
-            run_id, "collect", status, kept, manifest.seconds, manifest.source,
-            manifest.brand, interval.start, interval.end, message))
-    # Cursors move only after the rows are stored, and only for jobs that completed.
-    for manifest in found:
-        if manifest.status == "ok":
-            store.advance_cursor(manifest.source, manifest.brand,
-                                 datetime.fromisoformat(manifest.until))
-            done.append(manifest.job_id)
+        tallies[job_of[(d.source, d.source_id)]].duplicates += 1
+
+    entries = [_collect_entry(run_id, interval, m, tallies[m.job_id]) for m in found]
+    done = [m for m in found if m.status == "ok"]
+    for manifest in done:
+        store.advance_cursor(manifest.source, manifest.brand,
+                             datetime.fromisoformat(manifest.until))
     seconds = time.perf_counter() - started
-    failed = [m for m in found if m.status != "ok"]
-    dropped = sum(c["no_brand"] for c in counts.values())
+    failed = sorted({m.source for m in found if m.status != "ok"})
+    dropped = sum(t.no_brand for t in tallies.values())
     entries.append(RunLogEntry(
         run_id, "load", "failed" if failed else "ok", len(rows), seconds,
         interval_start=interval.start, interval_end=interval.end,
         message=(f"{new} new, {dropped} matched no brand, {len(duplicates)} duplicates, "
                  f"{cleaned.flagged} flagged as spam"
-                 + (f"; failed sources: {', '.join(sorted({m.source for m in failed}))}"
-                    if failed else ""))))
+                 + (f"; failed sources: {', '.join(failed)}" if failed else ""))))
     store.log_steps(entries)
-    staging.clear(directory, done)
+    staging.clear(directory, [m.job_id for m in done])
     store.publish()
     log.info("loaded %d mentions (%d new, %d matched no brand, %d duplicates) in %.1fs",
              len(rows), new, dropped, len(duplicates), seconds)
     return StepReport("load", len(rows), seconds,
                       {"new": new, "dropped": dropped, "duplicates": len(duplicates),
-                       "flagged": cleaned.flagged,
-                       "failed": sorted({m.source for m in failed})})
+                       "flagged": cleaned.flagged, "failed": failed})
 
 
 def analyze_with_aspects(analyzer: Any, pending: Sequence[PendingText]) -> list[ScoreRow]:
