@@ -55,3 +55,41 @@ def test_every_source_type_gets_a_row_with_the_fix(
     assert rows["youtube"][1] == "failed" and "KOE_YOUTUBE_API_KEY" in rows["youtube"][2]
     assert rows["survey-2026q4"][1] == "failed" and "not found" in rows["survey-2026q4"][2]
     assert out.out.strip().splitlines()[-1].startswith(f"{len(rows) - 4} ok, 4 failed")
+
+
+def test_online_check_sends_one_cheap_request_each(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from contract.server import Reply, Route, running_server
+
+    monkeypatch.setenv("KOE_CHECK_X_TOKEN", "tok-9f8e7d")
+    for server in running_server():
+        server.serve([
+            Route("GET", "/api/v1/search_by_date",
+                  Reply(body={"hits": [], "page": 0, "nbPages": 0, "nbHits": 0})),
+            Route("GET", "/2/tweets/search/recent",
+                  Reply(401, {"title": "Unauthorized", "status": 401})),
+        ])
+        config = tmp_path / "koe.toml"
+        config.write_text(f"""
+[[brands]]
+name = "Aurora Coffee"
+query = '"aurora coffee"'
+
+[[sources]]
+type = "hackernews"
+base_url = "{server.url}/api/v1"
+
+[[sources]]
+type = "x"
+base_url = "{server.url}/2"
+bearer_token_env = "KOE_CHECK_X_TOKEN"
+""", encoding="utf-8")
+        assert main(["sources", "check", "--online", "--config", str(config)]) == 1
+        out = capsys.readouterr()
+        assert len(server.requests) == 2 and not server.unmatched
+    rows = _rows(out.out)
+    assert rows["hackernews"][1] == "ok" and "online: Algolia answered" in rows["hackernews"][2]
+    assert rows["x"][1] == "failed"
+    assert "401" in rows["x"][2] and "KOE_CHECK_X_TOKEN" in rows["x"][2]
+    assert "tok-9f8e7d" not in out.out + out.err and "Traceback" not in out.out + out.err
