@@ -15,8 +15,9 @@ Feeds (``feeds = [...]``): each URL is read once per run, in the job of the firs
 brand (the pipeline runs this collector once per brand, but its load step matches every item
 against all brands, so reading the feeds in every brand's job would only stage copies).
 A fetch for a query that is not one of the configured brands' reads them too. A feed has no
-paging and holds only its latest entries; when its oldest entry is newer than the window's
-start, a note says what may be missing.
+paging and holds only its latest entries; when a feed holds at least ``FULL_FEED`` entries and
+its oldest is newer than the window's start, a note says what may be missing (a feed with a
+handful of entries is simply quiet, not cut).
 
 A feed URL on news.google.com (a topic or headline feed) is read like a search: headline,
 publisher and Google's article id, so the same article found by search and by topic feed is
@@ -65,6 +66,9 @@ from koe.query import Any as AnyOf
 from koe.records import Engagement, Mention
 
 logger = logging.getLogger(__name__)
+
+#: Feeds keep their latest 10 to 100 entries; one with fewer is not being cut short.
+FULL_FEED = 10
 
 #: Google News RSS search answers with at most this many items and no further pages.
 GOOGLE_NEWS_CAP = 100
@@ -451,7 +455,7 @@ class NewsCollector(Collector[NewsSource]):
             found = self._entries(reply.body, label, "google-news", since, until, headline=True)
         else:
             found = self._entries(reply.body, label, url, since, until, headline=False)
-        if found.oldest is not None and found.oldest > since:
+        if found.entries >= FULL_FEED and found.oldest is not None and found.oldest > since:
             self._note(
                 f"{self.name}: {label} only holds entries back to {found.oldest:%Y-%m-%d %H:%M} "
                 f"UTC; entries published between {since:%Y-%m-%d %H:%M} and then have left the "

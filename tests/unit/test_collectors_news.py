@@ -242,13 +242,22 @@ def test_a_search_at_googles_cap_adds_a_note() -> None:
     assert len(c.notes) == 1 and "maximum of 100 items" in c.notes[0] and "ja/JP" in c.notes[0]
 
 
-def test_a_feed_that_no_longer_reaches_the_window_start_adds_a_note() -> None:
-    body = rss([item("f1", "Aurora Coffee", pub="Fri, 20 Nov 2026 12:00:00 GMT")])
+def test_a_full_feed_that_no_longer_reaches_the_window_start_adds_a_note() -> None:
+    body = rss([item(f"f{i}", "Aurora Coffee", pub=f"Fri, 20 Nov 2026 {23 - i:02d}:00:00 GMT")
+                for i in range(12)])
     c = collector(recorder({"/feed.xml": body}, []), google_news=False,
                   feeds=("https://blog.test/feed.xml?token=secret",))
-    assert len(list(c.fetch(BRANDS[0].parsed_query, SINCE, UNTIL))) == 1
+    assert len(list(c.fetch(BRANDS[0].parsed_query, SINCE, UNTIL))) == 12
     assert len(c.notes) == 1
     assert "back to 2026-11-20 12:00" in c.notes[0] and "secret" not in c.notes[0]
+
+
+def test_a_quiet_feed_with_a_few_entries_is_not_called_cut_short() -> None:
+    body = rss([item("f1", "Aurora Coffee", pub="Fri, 20 Nov 2026 12:00:00 GMT")])
+    c = collector(recorder({"/feed.xml": body}, []), google_news=False,
+                  feeds=("https://blog.test/feed.xml",))
+    assert len(list(c.fetch(BRANDS[0].parsed_query, SINCE, UNTIL))) == 1
+    assert c.notes == []
 
 
 def test_truncated_feed_is_retried_then_reported(caplog: pytest.LogCaptureFixture) -> None:
