@@ -88,7 +88,7 @@ class FileCollector(Collector[FileSource]):
             else:
                 yield mention
         if empty:
-            logger.warning("%s: skipped %d of %d rows in %s with empty text",
+            logger.warning("%s: skipped %d of %d rows in %s with neither text nor a score",
                            self.name, empty, total, path)
         logger.info("%s: read %d rows from %s (%d outside the window)",
                     self.name, total, path, outside)
@@ -187,9 +187,19 @@ class FileCollector(Collector[FileSource]):
         return value
 
     def _mention(self, row: _Row, mtime: datetime) -> Mention | None:
+        """The row as a Mention; None for a row with neither text nor a score.
+
+        A survey answer or review with a score but no comment is kept with empty text: it
+        counts towards NPS, CSAT and star ratings, and gets no sentiment score.
+        """
+        rating = self._number(row, "rating", 1, 5, "a star rating from 1 to 5", integer=False)
+        nps = self._number(row, "nps", 0, 10, "an NPS score from 0 to 10", integer=True)
+        csat = self._number(row, "csat", 1, 5, "a CSAT score from 1 to 5", integer=True)
         text = self._cell(row, "text")
         if text is None:
-            return None
+            if rating is None and nps is None and csat is None:
+                return None
+            text = ""
         if not isinstance(text, str):
             text = str(text)
         cols = self.config.columns
@@ -213,9 +223,9 @@ class FileCollector(Collector[FileSource]):
             author=_opt_str(self._cell(row, "author")),
             title=_opt_str(self._cell(row, "title")),
             language=str(language).lower() if language is not None else None,
-            rating=self._number(row, "rating", 1, 5, "a star rating from 1 to 5", integer=False),
-            nps=self._number(row, "nps", 0, 10, "an NPS score from 0 to 10", integer=True),
-            csat=self._number(row, "csat", 1, 5, "a CSAT score from 1 to 5", integer=True),
+            rating=rating,
+            nps=nps,
+            csat=csat,
             brands=(self.config.brand,) if self.config.brand else (),
         )
 

@@ -207,6 +207,9 @@ def clean(incoming: Sequence[Mention], stored: Sequence[Stored]) -> Cleaned:
         fp, bands = fingerprint(m.text), minhash_bands(m.text)
         m = replace(m, fingerprint=fp, flags=spam_flags(m))
         key = (m.source, m.source_id)
+        if not normalise(m.text):  # a score without a comment: nothing to compare
+            keep.append(m)
+            continue
         if key not in stored_keys:
             hit, kind = index.same(fp, m.created_at, m.text, m.author), "exact"
             if hit is None:

@@ -260,12 +260,14 @@ class Store:
         """Mentions without a current score from ``model_id``, oldest first.
 
         A score from another version of the model counts as missing, so a retrained model
-        re-scores instead of mixing versions.
+        re-scores instead of mixing versions. A mention without text (a survey score given
+        without a comment) has no sentiment to score and is never pending.
         """
         sql = """SELECT m.source, m.source_id, m.text, m.language FROM mentions m
                  ANTI JOIN (SELECT source, source_id FROM scores
                             WHERE model_id = ? AND (? IS NULL OR model_version = ?)) s
                  USING (source, source_id)
+                 WHERE trim(m.text) <> ''
                  ORDER BY m.created_at, m.source, m.source_id"""
         params: list[Any] = [model_id, model_version, model_version]
         if limit is not None:

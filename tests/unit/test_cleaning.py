@@ -99,3 +99,8 @@ def test_spam_flags_name_their_reason() -> None:
 def test_flags_are_kept_not_deleted() -> None:
     result = clean([m("1", "GIVEAWAY! follow & RT to win Aurora Coffee")], [])
     assert result.mentions[0].flags == ("promo",) and result.flagged == 1
+
+
+def test_scores_without_comments_are_kept_and_never_duplicates() -> None:
+    result = clean([m("1", "", author=None), m("2", "", 1, author=None), m("3", "  ", 2)], [])
+    assert [x.source_id for x in result.mentions] == ["1", "2", "3"] and not result.duplicates
