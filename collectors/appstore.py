@@ -35,21 +35,19 @@ import io
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-import httpx
 
 from collectors._fields import shape
 from collectors._http import JsonHttp
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
 from collectors.base import Collector, FetchError, MalformedResponseError
-from koe.config import AppStoreSource, Brand
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import AppStoreSource
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -198,21 +196,11 @@ class AppStoreCollector(Collector[AppStoreSource]):
     type = "appstore"
     per_query = False
 
-    def __init__(
-        self,
-        config: AppStoreSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
+    def setup(self) -> None:
         # Apple publishes no rate limit for the feed; one request a second is polite.
-        limiter = RateLimiter(1, 1.0, sleep=sleep, source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=limiter)
-        self.base_url = config.base_url.rstrip("/")
+        limiter = RateLimiter(1, 1.0, sleep=self.sleep, source=self.name)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, limiter=limiter)
+        self.base_url = self.config.base_url.rstrip("/")
 
     def close(self) -> None:
         self.http.close()
@@ -296,7 +284,7 @@ class AppStoreCollector(Collector[AppStoreSource]):
         except (FetchError, MalformedResponseError) as error:
             if isinstance(error, FetchError) and (error.status is None or error.status >= 429):
                 raise  # down or rate-limited: fail the source so the rerun reads these reviews
-            self._note(f"{lacking} the XML feed that has them could not be read ({error}); "
+            self.note(f"{lacking} the XML feed that has them could not be read ({error}); "
                        f"{len(undated)} reviews were skipped")
             return {}
         dates: dict[str, datetime] = reply.body
@@ -304,21 +292,17 @@ class AppStoreCollector(Collector[AppStoreSource]):
         if not ids & dates.keys():
             # A review or two move to the next page when new ones arrive between the two
             # reads (and are dated there); none at all means the XML is not this page.
-            self._note(f"{lacking} the XML version of the page dates none of its "
+            self.note(f"{lacking} the XML version of the page dates none of its "
                        f"{len(undated)} reviews; they were skipped")
         return dates
 
-    def _note(self, note: str) -> None:
-        logger.warning("%s", note)
-        if note not in self.notes:
-            self.notes.append(note)
 
     def _cap_note(self, country: str, oldest: datetime | None, since: datetime) -> None:
         limit = ("Apple serves only the latest 500 reviews (10 pages)"
                  if self.config.max_pages >= APPLE_MAX_PAGES
                  else f"max_pages = {self.config.max_pages} stopped paging (Apple allows 10)")
         reached = f"back to {oldest:%Y-%m-%d %H:%M} UTC" if oldest else "without a dated review"
-        self._note(f"{self.name}: {limit} for app {self.config.app_id} in {country}; reviews "
+        self.note(f"{self.name}: {limit} for app {self.config.app_id} in {country}; reviews "
                    f"were read {reached}, so any from {since:%Y-%m-%d %H:%M} UTC until then are "
                    "missing (run more often to keep up)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,8 @@ class CredentialRejectedError(FetchError):
     """The service refused the configured credentials (expired, revoked or wrong)."""
 
 
+logger = logging.getLogger(__name__)
+
 ConfigT = TypeVar("ConfigT")
 
 
@@ -78,6 +81,17 @@ class Collector(ABC, Generic[ConfigT]):
         self.credentials = credentials
         #: Notes for the run log: what this run could not collect and why (limits, history).
         self.notes: list[str] = []
+        self.setup()
+
+    def setup(self) -> None:
+        """Build what the collector needs from ``self.config``, ``self.client``, ``self.sleep``
+        and ``self.credentials`` (HTTP clients, rate limiters); called once by ``__init__``."""
+
+    def note(self, note: str) -> None:
+        """Tell the run log (and the log) what this run could not collect and why; once each."""
+        logger.warning("%s", note)
+        if note not in self.notes:
+            self.notes.append(note)
 
     @property
     def name(self) -> str:
@@ -112,8 +126,7 @@ class Collector(ABC, Generic[ConfigT]):
         note = (f"{self.name}: the service only serves the last {self.history.days} days; "
                 f"mentions from {since:%Y-%m-%d} to {now - self.history:%Y-%m-%d} cannot be "
                 "collected (backfill is partial)")
-        if note not in self.notes:
-            self.notes.append(note)
+        self.note(note)
         return note
 
     def close(self) -> None:

@@ -35,8 +35,7 @@ import html
 import json
 import logging
 import re
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,8 +53,8 @@ from collectors.base import (
     FetchError,
     MalformedResponseError,
 )
-from koe.config import BlueskySource, Brand
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import BlueskySource
+from koe.credentials import Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -326,27 +325,17 @@ class BlueskyCollector(Collector[BlueskySource]):
     type = "bluesky"
     per_query = True
 
-    def __init__(
-        self,
-        config: BlueskySource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        self.limiter = RateLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS, sleep=sleep,
+    def setup(self) -> None:
+        self.limiter = RateLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS, sleep=self.sleep,
                                    source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=self.limiter)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, limiter=self.limiter)
         # Sign-in and refresh have their own small budgets: their RateLimit-* headers must not
         # hold up searches, so they go through an HTTP base without the search limiter.
-        self.session_http = JsonHttp(self.name, client=client, sleep=sleep,
+        self.session_http = JsonHttp(self.name, client=self.client, sleep=self.sleep,
                                      policy=SESSION_POLICY)
-        self.session = BlueskySession(self.name, config, credentials, self.session_http)
+        self.session = BlueskySession(self.name, self.config, self.credentials, self.session_http)
         self.http.auth = self.session
-        self.url = config.base_url.rstrip("/") + SEARCH
+        self.url = self.config.base_url.rstrip("/") + SEARCH
 
     def close(self) -> None:
         self.http.close()
@@ -435,14 +424,9 @@ class BlueskyCollector(Collector[BlueskySource]):
         logger.info("%s: %d posts for query %r in %d pages", self.name, yielded, text, pages)
 
     def _capped(self, text: str, since: datetime, oldest: datetime) -> None:
-        logger.warning(
-            "%s: stopped query %r after max_pages=%d pages; older posts in the window were "
-            "not fetched (raise max_pages to get them)", self.name, text, self.config.max_pages)
-        note = (f"{self.name}: query {text!r} stopped at max_pages={self.config.max_pages} "
-                f"({self.config.limit} posts a page); its posts from {since:%Y-%m-%d %H:%M} "
-                f"to {oldest:%Y-%m-%d %H:%M} UTC were not collected (raise max_pages)")
-        if note not in self.notes:
-            self.notes.append(note)
+        self.note(f"{self.name}: query {text!r} stopped at max_pages={self.config.max_pages} "
+                  f"({self.config.limit} posts a page); its posts from {since:%Y-%m-%d %H:%M} "
+                  f"to {oldest:%Y-%m-%d %H:%M} UTC were not collected (raise max_pages)")
 
     def _posts(self, body: Any, text: str) -> list[Any]:
         posts = body.get("posts") if isinstance(body, Mapping) else None

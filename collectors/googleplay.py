@@ -34,8 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,8 +47,7 @@ from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
 from collectors.base import Collector, FetchError, MalformedResponseError
-from koe.config import Brand, GooglePlaySource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import GooglePlaySource
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -234,20 +232,10 @@ class GooglePlayCollector(Collector[GooglePlaySource]):
     type = "googleplay"
     per_query = False
 
-    def __init__(
-        self,
-        config: GooglePlaySource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        limiter = RateLimiter(REQUESTS_PER_MINUTE, 60, sleep=sleep, source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=limiter)
-        self.url = config.base_url.rstrip("/") + ENDPOINT
+    def setup(self) -> None:
+        limiter = RateLimiter(REQUESTS_PER_MINUTE, 60, sleep=self.sleep, source=self.name)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, limiter=limiter)
+        self.url = self.config.base_url.rstrip("/") + ENDPOINT
 
     def close(self) -> None:
         self.http.close()
@@ -347,9 +335,7 @@ class GooglePlayCollector(Collector[GooglePlaySource]):
                     note = (f"{self.name}: stopped {label} after max_pages={self.config.max_pages} "
                             f"pages of {self.config.page_size}; older reviews in the window were "
                             "not fetched (raise max_pages or page_size to get them)")
-                    logger.warning("%s", note)
-                    if note not in self.notes:
-                        self.notes.append(note)
+                    self.note(note)
                 break
         if skipped:
             logger.warning("%s: skipped %d reviews of %s without id, date or the documented "

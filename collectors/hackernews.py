@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,8 +30,7 @@ from collectors._http import JsonHttp
 from collectors._paging import PageNumberPaginator
 from collectors._text import html_to_text
 from collectors.base import Collector, CollectorError, MalformedResponseError
-from koe.config import Brand, HackerNewsSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import HackerNewsSource
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -108,19 +106,9 @@ class HackerNewsCollector(Collector[HackerNewsSource]):
     type = "hackernews"
     per_query = True
 
-    def __init__(
-        self,
-        config: HackerNewsSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep)
-        self.url = config.base_url.rstrip("/") + "/search_by_date"
+    def setup(self) -> None:
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep)
+        self.url = self.config.base_url.rstrip("/") + "/search_by_date"
 
     def close(self) -> None:
         self.http.close()

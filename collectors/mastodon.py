@@ -32,13 +32,10 @@ from __future__ import annotations
 import html
 import logging
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
-
-import httpx
 
 from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp, Reply
@@ -46,8 +43,8 @@ from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
 from collectors.base import Collector, CollectorError, FetchError, MalformedResponseError
-from koe.config import Brand, MastodonSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import MastodonSource
+from koe.credentials import Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -208,31 +205,17 @@ class MastodonCollector(Collector[MastodonSource]):
     type = "mastodon"
     per_query = True
 
-    def __init__(
-        self,
-        config: MastodonSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        self.auth = TokenAuth(config, credentials)
-        self.limiter = RateLimiter(config.requests_per_window, config.window_seconds,
-                                   sleep=sleep, source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, auth=self.auth,
+    def setup(self) -> None:
+        self.auth = TokenAuth(self.config, self.credentials)
+        self.limiter = RateLimiter(self.config.requests_per_window, self.config.window_seconds,
+                                   sleep=self.sleep, source=self.name)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, auth=self.auth,
                              limiter=self.limiter)
-        self.base = config.base_url.rstrip("/")
+        self.base = self.config.base_url.rstrip("/")
 
     def close(self) -> None:
         self.http.close()
 
-    def _note(self, message: str) -> None:
-        logger.warning("%s", message)
-        if message not in self.notes:
-            self.notes.append(message)
 
     def _searching(self) -> bool:
         return self.config.search and self.auth.token is not None
@@ -298,7 +281,7 @@ class MastodonCollector(Collector[MastodonSource]):
             for text in terms:
                 yield from self._search(text, since, until, seen)
         elif terms and not tags:
-            self._note(
+            self.note(
                 f"{self.name}: {query.source!r} has no #hashtag and {self.auth.where()} is not "
                 "set (or search = false), so nothing was read for it; add hashtags or a token")
 
@@ -356,7 +339,7 @@ class MastodonCollector(Collector[MastodonSource]):
         pages = bad = yielded = 0
         while True:
             if pages >= self.config.max_pages:
-                self._note(
+                self.note(
                     f"{self.name}: stopped {label} after max_pages={self.config.max_pages} "
                     "pages; older statuses in the window were not fetched (raise max_pages)")
                 break
@@ -387,7 +370,7 @@ class MastodonCollector(Collector[MastodonSource]):
         previous: list[Any] | None = None
         while True:
             if pages >= self.config.max_pages:
-                self._note(
+                self.note(
                     f"{self.name}: stopped search {text!r} after max_pages="
                     f"{self.config.max_pages} pages; older statuses in the window were not "
                     "fetched (raise max_pages)")

@@ -47,7 +47,7 @@ import io
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -59,8 +59,7 @@ from collectors._http import JsonHttp, redact
 from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text, stable_hex
 from collectors.base import Collector, CollectorError, MalformedResponseError
-from koe.config import Brand, GoogleNewsEdition, NewsSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import GoogleNewsEdition, NewsSource
 from koe.query import All, Lang, Not, Query, Term
 from koe.query import Any as AnyOf
 from koe.records import Engagement, Mention
@@ -333,22 +332,12 @@ class NewsCollector(Collector[NewsSource]):
     type = "news"
     per_query = True
 
-    def __init__(
-        self,
-        config: NewsSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
+    def setup(self) -> None:
         # Neither Google News RSS nor feeds publish a rate limit; one request a second is
         # polite and keeps Google's "unusual traffic" check quiet.
-        limiter = RateLimiter(1, 1.0, sleep=sleep, source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, limiter=limiter)
-        self.search_url = config.base_url.rstrip("/") + "/search"
+        limiter = RateLimiter(1, 1.0, sleep=self.sleep, source=self.name)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, limiter=limiter)
+        self.search_url = self.config.base_url.rstrip("/") + "/search"
 
     def close(self) -> None:
         self.http.close()
@@ -438,7 +427,7 @@ class NewsCollector(Collector[NewsSource]):
                                   parse=_parse_response, what="an RSS feed")
         found = self._entries(reply.body, label, "google-news", since, until, headline=True)
         if found.entries >= GOOGLE_NEWS_CAP:
-            self._note(
+            self.note(
                 f"{self.name}: Google News returned its maximum of {GOOGLE_NEWS_CAP} items for "
                 f"{query.source!r} in {edition.hl}/{edition.gl} ({since:%Y-%m-%d} to "
                 f"{until:%Y-%m-%d}); it ranks by relevance, so articles in the window may be "
@@ -456,7 +445,7 @@ class NewsCollector(Collector[NewsSource]):
         else:
             found = self._entries(reply.body, label, url, since, until, headline=False)
         if found.entries >= FULL_FEED and found.oldest is not None and found.oldest > since:
-            self._note(
+            self.note(
                 f"{self.name}: {label} only holds entries back to {found.oldest:%Y-%m-%d %H:%M} "
                 f"UTC; entries published between {since:%Y-%m-%d %H:%M} and then have left the "
                 "feed and cannot be collected (run more often to keep up with it)")
@@ -496,10 +485,6 @@ class NewsCollector(Collector[NewsSource]):
                            "or any text", self.name, skipped, len(entries), label)
         return _Feed(tuple(mentions), len(entries), skipped, oldest)
 
-    def _note(self, note: str) -> None:
-        logger.warning("%s", note)
-        if note not in self.notes:
-            self.notes.append(note)
 
 
 def is_google_news(url: str) -> bool:

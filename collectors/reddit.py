@@ -62,8 +62,8 @@ from collectors.base import (
     FetchError,
     MalformedResponseError,
 )
-from koe.config import Brand, RedditSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import RedditSource
+from koe.credentials import Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -354,24 +354,16 @@ class RedditCollector(Collector[RedditSource]):
     type = "reddit"
     per_query = True
 
-    def __init__(
-        self,
-        config: RedditSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        token_http = JsonHttp(self.name, client=client, sleep=sleep, user_agent=config.user_agent)
-        self.auth = AppOnlyAuth(config, credentials, token_http)
-        self.limiter = RateLimiter(config.requests_per_minute, 60, sleep=sleep, source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, auth=self.auth,
-                             limiter=self.limiter, user_agent=config.user_agent)
+    def setup(self) -> None:
+        token_http = JsonHttp(self.name, client=self.client, sleep=self.sleep,
+                              user_agent=self.config.user_agent)
+        self.auth = AppOnlyAuth(self.config, self.credentials, token_http)
+        self.limiter = RateLimiter(self.config.requests_per_minute, 60, sleep=self.sleep,
+                                   source=self.name)
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, auth=self.auth,
+                             limiter=self.limiter, user_agent=self.config.user_agent)
         self._token_http = token_http
-        self.base = config.base_url.rstrip("/")
+        self.base = self.config.base_url.rstrip("/")
         #: The clock ``t`` is chosen against (tests pin it).
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -379,10 +371,6 @@ class RedditCollector(Collector[RedditSource]):
         self.http.close()
         self._token_http.close()
 
-    def _note(self, message: str) -> None:
-        logger.warning("%s", message)
-        if message not in self.notes:
-            self.notes.append(message)
 
     def _subreddits(self) -> tuple[str, ...]:
         bad = [s for s in self.config.subreddits if not SUBREDDIT.match(s)]
@@ -474,7 +462,7 @@ class RedditCollector(Collector[RedditSource]):
         pages = skipped = yielded = 0
         while True:
             if pages >= self.config.max_pages:
-                self._note(
+                self.note(
                     f"{self.name}: stopped reading {label} after max_pages="
                     f"{self.config.max_pages} pages; older posts in the window were not "
                     "fetched (raise max_pages to get them)")
@@ -554,7 +542,7 @@ class RedditCollector(Collector[RedditSource]):
                 f"{self.name}: r/{sub} does not exist: Reddit redirected its search for "
                 f"{label!r} to {landed}; check the spelling in subreddits (names only, without "
                 "r/)")
-        self._note(
+        self.note(
             f"{self.name}: Reddit redirected search {label!r} to {landed} instead of listing "
             "posts (it does this for queries that look like a link); nothing was collected "
             "for it. To find posts linking a site, search url:example.com instead")
@@ -569,7 +557,7 @@ class RedditCollector(Collector[RedditSource]):
         reached_since = False
         while True:
             if pages >= self.config.max_pages:
-                self._note(
+                self.note(
                     f"{self.name}: stopped search {label!r} after max_pages="
                     f"{self.config.max_pages} pages; older posts in the window were not "
                     "fetched (raise max_pages to get them)")
@@ -605,7 +593,7 @@ class RedditCollector(Collector[RedditSource]):
             after = paginator.next_page(body)
             if after is None:
                 if seen >= SEARCH_CAP:
-                    self._note(
+                    self.note(
                         f"{self.name}: Reddit ended search {label!r} after {seen} posts before "
                         f"reaching {since:%Y-%m-%d %H:%M}; older posts in the window cannot be "
                         "listed (collect shorter intervals or narrow the query)")
@@ -619,7 +607,7 @@ class RedditCollector(Collector[RedditSource]):
                   seen: set[str]) -> Iterator[Mention]:
         cap = self.config.max_comment_posts
         if len(threads) > cap:
-            self._note(
+            self.note(
                 f"{self.name}: read the comments of {cap} of {len(threads)} matching posts for "
                 f"{label!r} (max_comment_posts={cap}); comments on the other posts were not "
                 "collected")
@@ -663,12 +651,12 @@ class RedditCollector(Collector[RedditSource]):
                     yielded += 1
                     yield mention
         if unreadable:
-            self._note(
+            self.note(
                 f"{self.name}: the comments of {unreadable} post(s) matching {label!r} could not "
                 "be read (HTTP 403/404: removed since the search, or their subreddit went "
                 "private)")
         if stubs:
-            self._note(
+            self.note(
                 f"{self.name}: {hidden} comments behind {stubs} 'load more' stub(s) on posts "
                 f"matching {label!r} were not read (each would cost another request)")
         if skipped:

@@ -10,18 +10,14 @@ from __future__ import annotations
 import logging
 import random
 import re
-import time as time_module
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-
-import httpx
 
 from collectors import _sample_phrases as P
 from collectors._text import has_cjk, slugify, stable_hash
 from collectors.base import Collector
 from koe.config import Brand, SampleSource
-from koe.credentials import ENVIRONMENT, Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -110,29 +106,19 @@ class SampleCollector(Collector[SampleSource]):
     type = "sample"
     per_query = False
 
-    def __init__(
-        self,
-        config: SampleSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time_module.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
+    def setup(self) -> None:
         primary = _primary(self.brands)
-        self._voices = tuple(_voice(b, config.seed, b is primary) for b in self.brands)
+        self._voices = tuple(_voice(b, self.config.seed, b is primary) for b in self.brands)
         for v in self._voices:
             if not v.terms:
                 logger.warning("%s: brand %r allows neither English nor Japanese; no sample "
                                "mentions are generated for it", self.name, v.brand.name)
-        self._spike_day = spike_day(config)
-        target = spike_brand(config, self.brands)
+        self._spike_day = spike_day(self.config)
+        target = spike_brand(self.config, self.brands)
         self._spike_brand = target.name if target else None
-        if config.spike_brand and target is None:
+        if self.config.spike_brand and target is None:
             logger.warning("%s: spike_brand %r is not among the brands; no spike planted",
-                           self.name, config.spike_brand)
+                           self.name, self.config.spike_brand)
 
     def check(self) -> str:
         spike = self.config.resolved_spike_date(datetime.now(UTC).date())

@@ -31,20 +31,17 @@ from __future__ import annotations
 
 import html
 import logging
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import httpx
 
 from collectors._fields import as_int, as_str, as_utc, shape
 from collectors._http import JsonHttp
 from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
 from collectors.base import Collector, CollectorError, MalformedResponseError
-from koe.config import Brand, XSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import XSource
+from koe.credentials import Credentials
 from koe.query import All, Lang, Node, Not, Query, Term
 from koe.query import Any as AnyOf
 from koe.records import Engagement, Mention
@@ -263,23 +260,13 @@ class XCollector(Collector[XSource]):
     per_query = True
     history = HISTORY
 
-    def __init__(
-        self,
-        config: XSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        self.auth = BearerToken(self.name, config, credentials)
-        self.limiter = RateLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS, sleep=sleep,
+    def setup(self) -> None:
+        self.auth = BearerToken(self.name, self.config, self.credentials)
+        self.limiter = RateLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS, sleep=self.sleep,
                                    source=self.name)
-        self.http = JsonHttp(self.name, client=client, sleep=sleep, auth=self.auth,
+        self.http = JsonHttp(self.name, client=self.client, sleep=self.sleep, auth=self.auth,
                              limiter=self.limiter)
-        self.url = config.base_url.rstrip("/") + SEARCH
+        self.url = self.config.base_url.rstrip("/") + SEARCH
         #: The clock the 7-day and 10-second limits are measured against (tests replace it).
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -325,17 +312,13 @@ class XCollector(Collector[XSource]):
         yield from self._search(x_query(query, exclude_retweets=self.config.exclude_retweets),
                                 since, until, *bounds)
 
-    def _note(self, note: str) -> None:
-        if note not in self.notes:
-            self.notes.append(note)
-        logger.warning("%s", note)
 
     def _bounds(self, since: datetime, until: datetime) -> tuple[datetime, datetime] | None:
         """start_time and end_time for the window, within what recent search serves."""
         now = self.now()
         start, end = _seconds(since), _seconds(until, ceil=True)
         if until <= now - HISTORY:
-            self._note(
+            self.note(
                 f"{self.name}: the window {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC "
                 "lies entirely before the last 7 days that X recent search covers; it was "
                 "requested as asked, and X refuses or returns nothing for it (older posts need "
@@ -353,13 +336,13 @@ class XCollector(Collector[XSource]):
                             self.name, wait.total_seconds())
                 self.sleep(wait.total_seconds())
             else:
-                self._note(
+                self.note(
                     f"{self.name}: X serves posts from 10 seconds ago at the latest; the window "
                     f"was cut at {newest:%Y-%m-%d %H:%M:%S} UTC instead of "
                     f"{until:%Y-%m-%d %H:%M:%S}")
                 end = newest
         if start >= end:
-            self._note(f"{self.name}: nothing of the window {since.isoformat()} to "
+            self.note(f"{self.name}: nothing of the window {since.isoformat()} to "
                        f"{until.isoformat()} is within what X recent search serves")
             return None
         return start, end
@@ -402,16 +385,10 @@ class XCollector(Collector[XSource]):
             if token is None:
                 break
             if pages >= self.config.max_pages:
-                logger.warning(
-                    "%s: stopped query %r after max_pages=%d pages; older posts in the window "
-                    "were not fetched (raise max_pages to get them)",
-                    self.name, text, self.config.max_pages)
-                note = (f"{self.name}: query {text!r} stopped at "
-                        f"max_pages={self.config.max_pages} ({self.config.max_results} posts a "
-                        f"page); its posts from {since:%Y-%m-%d %H:%M} to "
-                        f"{oldest:%Y-%m-%d %H:%M} UTC were not collected (raise max_pages)")
-                if note not in self.notes:
-                    self.notes.append(note)
+                self.note(f"{self.name}: query {text!r} stopped at "
+                          f"max_pages={self.config.max_pages} ({self.config.max_results} posts "
+                          f"a page); its posts from {since:%Y-%m-%d %H:%M} to "
+                          f"{oldest:%Y-%m-%d %H:%M} UTC were not collected (raise max_pages)")
                 break
         if skipped:
             logger.warning("%s: skipped %d posts for query %r without id, text or date",

@@ -34,9 +34,8 @@ from __future__ import annotations
 import html
 import logging
 import re
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,8 +47,8 @@ from collectors._http import JsonHttp, redact
 from collectors._paging import Paginator
 from collectors._text import excerpt, html_to_text
 from collectors.base import Collector, CollectorError, FetchError, MalformedResponseError
-from koe.config import Brand, YouTubeSource
-from koe.credentials import ENVIRONMENT, Credentials
+from koe.config import YouTubeSource
+from koe.credentials import Credentials
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -286,20 +285,10 @@ class YouTubeCollector(Collector[YouTubeSource]):
     type = "youtube"
     per_query = True
 
-    def __init__(
-        self,
-        config: YouTubeSource,
-        *,
-        brands: Sequence[Brand],
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        credentials: Credentials = ENVIRONMENT,
-    ) -> None:
-        super().__init__(config, brands=brands, client=client, sleep=sleep,
-                         credentials=credentials)
-        self.auth = _ApiKey(config, credentials, self.name)
-        self.http = _YouTubeHttp(self.name, client=client, sleep=sleep, auth=self.auth)
-        self.base = config.base_url.rstrip("/")
+    def setup(self) -> None:
+        self.auth = _ApiKey(self.config, self.credentials, self.name)
+        self.http = _YouTubeHttp(self.name, client=self.client, sleep=self.sleep, auth=self.auth)
+        self.base = self.config.base_url.rstrip("/")
 
     def close(self) -> None:
         self.http.close()
@@ -395,13 +384,9 @@ class YouTubeCollector(Collector[YouTubeSource]):
             )
         return items
 
-    def _note(self, note: str) -> None:
-        logger.warning("%s", note)
-        if note not in self.notes:
-            self.notes.append(note)
 
     def _quota_note(self, quota: _Quota, label: str, before: str) -> None:
-        self._note(
+        self.note(
             f"{self.name}: query {label!r} stopped at {quota.used} of its {quota.budget} quota "
             f"units (daily_quota {self.config.daily_quota} shared by {max(1, len(self.brands))} "
             f"brand queries) before {before}. Raise daily_quota if the key has more, or lower "
@@ -441,7 +426,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
                                  f"{len(videos)} videos")
                 break
         if unavailable:
-            self._note(f"{self.name}: comments of {len(unavailable)} video(s) for query "
+            self.note(f"{self.name}: comments of {len(unavailable)} video(s) for query "
                        f"{label!r} could not be read (disabled, private or deleted): "
                        f"{', '.join(unavailable)}")
         logger.info("%s: %d comments on %d videos for query %r; %d quota units used (%s)",
@@ -461,7 +446,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
         ordered = sorted(found.values(), key=lambda v: v.published or _EPOCH, reverse=True)
         limit = self.config.max_videos
         if len(ordered) > limit:
-            self._note(f"{self.name}: query {label!r} found {len(ordered)} videos; read the "
+            self.note(f"{self.name}: query {label!r} found {len(ordered)} videos; read the "
                        f"comments of the newest max_videos={limit} (raise it to read more)")
         return ordered[:limit]
 
@@ -506,7 +491,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
                 uploads[channel_id] = (playlist, _unescaped(_map(item, "snippet").get("title")))
         missing = [ch for ch in channels if ch not in uploads]
         if missing:
-            self._note(f"{self.name}: YouTube returned no uploads playlist for channels "
+            self.note(f"{self.name}: YouTube returned no uploads playlist for channels "
                        f"{missing}; check the ids in channels")
         videos: list[Video] = []
         for channel_id in channels:
@@ -583,7 +568,7 @@ class YouTubeCollector(Collector[YouTubeSource]):
                 break
             if pages.pages >= self.config.max_pages:
                 if not dates or min(dates) >= since:
-                    self._note(f"{self.name}: stopped video {video.id} for query "
+                    self.note(f"{self.name}: stopped video {video.id} for query "
                                f"{query_label!r} after max_pages={self.config.max_pages} pages "
                                "of comments; older comments in the window were not read "
                                "(raise max_pages to get them)")

@@ -139,8 +139,6 @@ def collect(config: KoeConfig, job: CollectJob, *, client: Any = None,
     manifest = staging.Manifest(job.job_id, job.source, job.brand, job.since, job.until,
                                 "ok", n, time.perf_counter() - started, None,
                                 "; ".join(notes) or None)
-    for note in notes:
-        log.warning("%s", note)
     staging.write_manifest(directory, manifest)
     log.info("collected %d items from %s%s in %.1fs", n, job.source,
              f" for {job.brand}" if job.brand else "", manifest.seconds)
