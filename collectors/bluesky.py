@@ -54,7 +54,7 @@ from collectors.base import (
     MalformedResponseError,
 )
 from koe.config import BlueskySource
-from koe.credentials import Credentials
+from koe.credentials import Credentials, location
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -313,9 +313,8 @@ class BlueskySession:
         return True
 
     def fix(self) -> str:
-        where = f"{self.config.handle_env} and {self.config.app_password_env}"
-        if self.config.conn_id:
-            where += f" (or the login/password of Airflow connection {self.config.conn_id!r})"
+        where = location([self.config.handle_env, self.config.app_password_env],
+                         self.config.conn_id, "login/password")
         return (f"check {where}: the handle must be the account's and the password an app "
                 "password that has not been revoked (Settings > Privacy and security > "
                 "App passwords)")

@@ -44,7 +44,7 @@ from collectors._ratelimit import RateLimiter
 from collectors._text import html_to_text
 from collectors.base import Collector, CollectorError, FetchError, MalformedResponseError
 from koe.config import MastodonSource
-from koe.credentials import Credentials
+from koe.credentials import Credentials, location
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -186,9 +186,7 @@ class TokenAuth:
         return False
 
     def where(self) -> str:
-        c = self.config
-        return c.token_env + (f" (or the password of Airflow connection {c.conn_id!r})"
-                              if c.conn_id else "")
+        return location([self.config.token_env], self.config.conn_id)
 
     def fix(self) -> str:
         how = (f"create one on {self.config.base_url} under Preferences > Development > "

@@ -63,7 +63,7 @@ from collectors.base import (
     MalformedResponseError,
 )
 from koe.config import RedditSource
-from koe.credentials import Credentials
+from koe.credentials import Credentials, location
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -305,9 +305,7 @@ class AppOnlyAuth:
 
     def fix(self) -> str:
         c = self.config
-        where = f"{c.client_id_env} and {c.client_secret_env}"
-        if c.conn_id:
-            where += f" (or the login and password of Airflow connection {c.conn_id!r})"
+        where = location([c.client_id_env, c.client_secret_env], c.conn_id, "login and password")
         return (f"Check {where}: the client id and secret of an app of type 'script' or "
                 "'web app' listed at https://www.reddit.com/prefs/apps")
 

@@ -41,7 +41,7 @@ from collectors._paging import Paginator
 from collectors._ratelimit import RateLimiter
 from collectors.base import Collector, CollectorError, MalformedResponseError
 from koe.config import XSource
-from koe.credentials import Credentials
+from koe.credentials import Credentials, location
 from koe.query import All, Lang, Node, Not, Query, Term
 from koe.query import Any as AnyOf
 from koe.records import Engagement, Mention
@@ -247,9 +247,7 @@ class BearerToken:
         return False  # an app bearer token is issued in the developer portal only
 
     def fix(self) -> str:
-        where = self.config.bearer_token_env
-        if self.config.conn_id:
-            where += f" (or the password of Airflow connection {self.config.conn_id!r})"
+        where = location([self.config.bearer_token_env], self.config.conn_id)
         return (f"check {where}: X refused the bearer token, so it is wrong or was revoked or "
                 "regenerated; copy the App's current Bearer Token from developer.x.com "
                 "(Projects & Apps > your App > Keys and tokens)")

@@ -48,7 +48,7 @@ from collectors._paging import Paginator
 from collectors._text import excerpt, html_to_text
 from collectors.base import Collector, CollectorError, FetchError, MalformedResponseError
 from koe.config import YouTubeSource
-from koe.credentials import Credentials
+from koe.credentials import Credentials, location
 from koe.query import Query
 from koe.records import Engagement, Mention
 
@@ -158,9 +158,7 @@ class _ApiKey:
         return False
 
     def fix(self) -> str:
-        where = self.config.api_key_env
-        if self.config.conn_id:
-            where += f" (or the password of Airflow connection {self.config.conn_id!r})"
+        where = location([self.config.api_key_env], self.config.conn_id)
         return (f"Check {where}: it must hold a valid API key of a Google Cloud project with the "
                 "YouTube Data API v3 enabled, and the key's restrictions must allow this API "
                 "and this machine. " + HOW)

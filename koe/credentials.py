@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -116,6 +116,13 @@ class Credentials:
                 f"{source}: {what} is missing; set {where}" + (f". {how}" if how else "")
             )
         return value
+
+
+def location(env_names: Sequence[str], conn_id: str | None, fields: str = "password") -> str:
+    """Where a source's credentials are read from, for messages: ``"KOE_X (or the password of
+    Airflow connection 'koe_x')"``."""
+    where = " and ".join(env_names)
+    return where + (f" (or the {fields} of Airflow connection {conn_id!r})" if conn_id else "")
 
 
 ENVIRONMENT = Credentials()  # the process environment (and any installed connection lookup)

@@ -4,7 +4,13 @@ import json
 
 import pytest
 
-from koe.credentials import Connection, CredentialError, Credentials, parse_connection
+from koe.credentials import (
+    Connection,
+    CredentialError,
+    Credentials,
+    location,
+    parse_connection,
+)
 
 
 def test_environment_variable_wins_over_the_connection() -> None:
@@ -52,3 +58,9 @@ def test_a_broken_connection_variable_is_a_clear_error() -> None:
     creds = Credentials(env={"AIRFLOW_CONN_BROKEN": "{not json"})
     with pytest.raises(CredentialError, match="AIRFLOW_CONN_BROKEN is not a connection"):
         creds.get(None, "broken")
+
+
+def test_location_names_the_variables_and_the_connection() -> None:
+    assert location(["KOE_X_BEARER_TOKEN"], None) == "KOE_X_BEARER_TOKEN"
+    assert location(["KOE_H", "KOE_P"], "bsky", "login/password") == (
+        "KOE_H and KOE_P (or the login/password of Airflow connection 'bsky')")
