@@ -67,20 +67,22 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+def _fingerprint(norm: str) -> str:
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=10).hexdigest()
+
+
 def fingerprint(text: str) -> str:
-    return hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=10).hexdigest()
+    return _fingerprint(normalise(text))
 
 
-def _shingles(norm: str) -> set[str]:
+def _shingles(norm: str) -> frozenset[str]:
     compact = norm.replace(" ", "")
     if len(compact) < 3:
-        return {compact} if compact else set()
-    return {compact[i:i + 3] for i in range(len(compact) - 2)}
+        return frozenset({compact} if compact else ())
+    return frozenset(compact[i:i + 3] for i in range(len(compact) - 2))
 
 
-def minhash_bands(text: str) -> tuple[tuple[int, ...], ...]:
-    """The text's MinHash signature of character 3-grams, cut into LSH bands."""
-    grams = _shingles(normalise(text))
+def _bands(grams: frozenset[str]) -> tuple[tuple[int, ...], ...]:
     if not grams:
         return ()
     hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) % _PRIME for g in grams),
@@ -90,11 +92,38 @@ def minhash_bands(text: str) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(values[i * _ROWS:(i + 1) * _ROWS]) for i in range(_BANDS))
 
 
+def minhash_bands(text: str) -> tuple[tuple[int, ...], ...]:
+    """The text's MinHash signature of character 3-grams, cut into LSH bands."""
+    return _bands(_shingles(normalise(text)))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
 def jaccard(a: str, b: str) -> float:
-    sa, sb = _shingles(normalise(a)), _shingles(normalise(b))
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
+    return _jaccard(_shingles(normalise(a)), _shingles(normalise(b)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    """Everything duplicate detection needs of one text, computed once."""
+
+    norm: str
+    fingerprint: str
+    shingles: frozenset[str]
+    bands: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Signature:
+        norm = normalise(text)
+        grams = _shingles(norm)
+        long_enough = len(norm) >= NEAR_MIN_CHARS
+        return cls(norm, _fingerprint(norm), grams, _bands(grams) if long_enough else ())
+
+    @property
+    def short(self) -> bool:
+        return len(self.norm) < NEAR_MIN_CHARS
 
 
 def spam_flags(m: Mention) -> tuple[str, ...]:
@@ -153,40 +182,46 @@ class Cleaned:
 
 
 class _Index:
+    """The mentions seen so far (stored, then kept from this batch), by fingerprint and band.
+
+    A candidate's 3-grams are computed when it is first compared, and kept for later
+    comparisons; most mentions are never a candidate, so most are never computed.
+    """
+
     def __init__(self) -> None:
         self.exact: dict[str, list[Stored]] = defaultdict(list)
-        self.bands: dict[tuple[int, tuple[int, ...]], list[Stored]] = defaultdict(list)
+        self.bands: dict[tuple[int, tuple[int, ...]], list[tuple[Stored, str]]] = \
+            defaultdict(list)
+        self._grams: dict[tuple[str, str], frozenset[str]] = {}
 
-    def add(self, item: Stored, bands: tuple[tuple[int, ...], ...] | None = None) -> None:
-        if item.fingerprint:
-            self.exact[item.fingerprint].append(item)
-        if len(normalise(item.text)) >= NEAR_MIN_CHARS:
-            for band in enumerate(bands if bands is not None else minhash_bands(item.text)):
-                self.bands[band].append(item)
+    def add(self, item: Stored, sig: _Signature) -> None:
+        self.exact[sig.fingerprint].append(item)
+        for band in enumerate(sig.bands):
+            self.bands[band].append((item, sig.norm))
 
-    def same(self, fp: str, when: datetime, text: str, author: str | None) -> Stored | None:
+    def same(self, sig: _Signature, when: datetime, author: str | None) -> Stored | None:
         # A short text ("great app!") written by many people is many opinions, not copies:
         # it only counts as a copy when the same author posted it again.
-        short = len(normalise(text)) < NEAR_MIN_CHARS
-        for item in self.exact.get(fp, ()):
+        for item in self.exact.get(sig.fingerprint, ()):
             if abs(item.created_at - when) > NEAR_WINDOW:
                 continue
-            if not short or (author is not None and item.author == author):
+            if not sig.short or (author is not None and item.author == author):
                 return item
         return None
 
-    def near(self, text: str, bands: tuple[tuple[int, ...], ...], when: datetime) -> Stored | None:
-        if len(normalise(text)) < NEAR_MIN_CHARS:
-            return None
+    def near(self, sig: _Signature, when: datetime) -> Stored | None:
         seen: set[tuple[str, str]] = set()
         best: tuple[float, Stored] | None = None
-        for band in enumerate(bands):
-            for item in self.bands.get(band, ()):
+        for band in enumerate(sig.bands):
+            for item, norm in self.bands.get(band, ()):
                 key = (item.source, item.source_id)
                 if key in seen or abs(item.created_at - when) > NEAR_WINDOW:
                     continue
                 seen.add(key)
-                score = jaccard(text, item.text)
+                grams = self._grams.get(key)
+                if grams is None:
+                    grams = self._grams[key] = _shingles(norm)
+                score = _jaccard(sig.shingles, grams)
                 if score >= NEAR_JACCARD and (best is None or score > best[0]):
                     best = (score, item)
         return best[1] if best else None
@@ -200,25 +235,28 @@ def clean(incoming: Sequence[Mention], stored: Sequence[Stored]) -> Cleaned:
     stored_keys = {(s.source, s.source_id) for s in stored}
     index = _Index()
     for s in sorted(stored, key=lambda s: (s.created_at, s.source, s.source_id)):
-        index.add(s)
+        sig = _Signature.of(s.text)
+        if sig.norm:
+            index.add(s, sig)
     keep: list[Mention] = []
     duplicates: list[Duplicate] = []
     for m in sorted(incoming, key=lambda m: (m.created_at, m.source, m.source_id)):
-        fp, bands = fingerprint(m.text), minhash_bands(m.text)
-        m = replace(m, fingerprint=fp, flags=spam_flags(m))
+        sig = _Signature.of(m.text)
+        m = replace(m, fingerprint=sig.fingerprint, flags=spam_flags(m))
         key = (m.source, m.source_id)
-        if not normalise(m.text):  # a score without a comment: nothing to compare
+        if not sig.norm:  # a score without a comment: nothing to compare
             keep.append(m)
             continue
         if key not in stored_keys:
-            hit, kind = index.same(fp, m.created_at, m.text, m.author), "exact"
+            hit, kind = index.same(sig, m.created_at, m.author), "exact"
             if hit is None:
-                hit, kind = index.near(m.text, bands, m.created_at), "near"
+                hit, kind = index.near(sig, m.created_at), "near"
             canonical = (hit.source, hit.source_id) if hit else None
             if canonical is not None and canonical != key:
                 duplicates.append(Duplicate(m.source, m.source_id, canonical[0], canonical[1],
                                             kind, m.created_at, m.author))
                 continue
         keep.append(m)
-        index.add(Stored(m.source, m.source_id, m.created_at, fp, m.text, m.author), bands)
+        index.add(Stored(m.source, m.source_id, m.created_at, sig.fingerprint, m.text, m.author),
+                  sig)
     return Cleaned(keep, duplicates)
