@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -46,8 +47,9 @@ class Brand(_Model):
             raise ValueError(str(e)) from e
         return value
 
-    @property
+    @cached_property
     def parsed_query(self) -> Query:
+        # Parsed once per brand: the load step matches every collected item against it.
         return Query.parse(self.query)
 
     def matches(self, text: str, language: str | None) -> bool:

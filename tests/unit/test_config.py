@@ -88,3 +88,9 @@ def test_reddit_listing_brands_must_be_declared() -> None:
     raw["sources"][-1]["listings"][0]["brand"] = None
     with pytest.raises(ConfigError, match=r"listings\[0\]\.subreddit"):
         parse_config(raw)
+
+
+def test_a_brand_query_is_parsed_once() -> None:
+    brand = parse_config(_raw()).brands[0]
+    assert brand.parsed_query is brand.parsed_query
+    assert brand == brand.model_copy()  # the cached parse is not part of the brand's value
