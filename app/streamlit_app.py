@@ -90,19 +90,13 @@ with st.sidebar:
     health = data.source_health(snap)
     failing = health[~health["ok"].astype(bool)] if not health.empty else health
     if not failing.empty:
-        lines = [f"- **{transforms.escape_markdown(r.source)}**: "
-                 f"{transforms.escape_markdown(str(r.message or r.status))}"
-                 for r in failing.itertuples(index=False)]
         st.warning("Last run failed for these sources; their latest data may be missing:\n"
-                   + "\n".join(lines), icon=":material/warning:")
+                   + transforms.source_list(failing), icon=":material/warning:")
     limited = (health[health["ok"].astype(bool) & health["limited"].astype(bool)]
                if not health.empty else health)
     if not limited.empty:
-        lines = [f"- **{transforms.escape_markdown(r.source)}**: "
-                 f"{transforms.escape_markdown(str(r.message or r.status))}"
-                 for r in limited.itertuples(index=False)]
         st.info("Some sources could not serve their whole window (service limits):\n"
-                + "\n".join(lines), icon=":material/info:")
+                + transforms.source_list(limited), icon=":material/info:")
 
 data.set_context(snap, data.Filters(
     start=start, end=end, brands=tuple(brands) or tracked,

@@ -261,6 +261,14 @@ def cloud_frequencies(texts: Sequence[str], languages: Sequence[str | None] | No
     return dict(top[:max_words])
 
 
+def source_list(health: pd.DataFrame) -> str:
+    """A markdown bullet per source with its message (or status), both escaped."""
+    return "\n".join(
+        f"- **{escape_markdown(r.source)}**: "
+        f"{escape_markdown(str(r.status if pd.isna(r.message) or not r.message else r.message))}"
+        for r in health.itertuples(index=False))
+
+
 def age(then: datetime, now: datetime) -> str:
     """'5 min ago', '3 h ago', '2 days ago' (timestamps in the future read 'just now')."""
     seconds = (now - then).total_seconds()

@@ -223,3 +223,11 @@ def test_picked_range_handles_a_selection_in_progress() -> None:
     assert t.picked_range((), fallback) == fallback
     assert t.picked_range(None, fallback) == fallback
     assert t.picked_range(date(2025, 3, 4), fallback) == (date(2025, 3, 4), date(2025, 3, 4))
+
+
+def test_source_list_escapes_names_and_messages() -> None:
+    health = pd.DataFrame({"source": ["x_api", "news"], "status": ["failed", "partial"],
+                           "message": ["HTTP 401 [see](javascript:x)", None]})
+    # A missing message (NaN in the frame) shows the status, never "nan".
+    assert t.source_list(health) == ("- **x\\_api**: HTTP 401 \\[see\\]\\(javascript\\:x\\)\n"
+                                     "- **news**: partial")
