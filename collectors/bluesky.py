@@ -4,7 +4,7 @@ Search needs a signed-in session: ``com.atproto.server.createSession`` with the 
 an app password answers a short-lived ``accessJwt`` and a longer-lived ``refreshJwt``. An
 access token that expires mid-run is answered ``400 ExpiredToken`` (or 401); the session is
 renewed with ``refreshSession`` (sent with the refresh token), falling back to signing in
-again. Each ``fetch`` signs in once. Sign-ins have a budget of their own, much smaller than
+again. A collector signs in once (the pipeline builds one per job). Sign-ins have a budget of their own, much smaller than
 the AppView's: the docs say 30 per 5 minutes and 300 a day per account, bsky.social's entryway
 enforces 100 a day (bsky-docs issue 183) and has answered ``RateLimit-Policy: 10;w=86400``.
 Sign-in and refresh therefore bypass the search rate limiter (their ``RateLimit-*`` headers
@@ -370,7 +370,8 @@ class BlueskyCollector(Collector[BlueskySource]):
                 "once per brand (the pipeline does this when per_query is True)"
             )
         self._check_window(since, until)
-        self.session.login()
+        if self.session.current is None:
+            self.session.login()  # here, not lazily in a request: a refusal then fails at once
         seen: set[str] = set()
         for alternative in query.search_alternatives():
             yield from self._search(alternative, since, until, seen)

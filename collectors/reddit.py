@@ -291,11 +291,6 @@ class AppOnlyAuth:
             self._renew()
         return {"Authorization": f"bearer {self.token}"}
 
-    def reset(self) -> None:
-        """Forget the token (and any refusal), so the next request fetches a new one."""
-        self.token = None
-        self._refused = False
-
     def refresh(self) -> bool:
         if self._refused:  # the token endpoint itself refused the app credentials
             return False
@@ -420,9 +415,6 @@ class RedditCollector(Collector[RedditSource]):
             )
         self._check_window(since, until)
         scopes = self._scopes()
-        # A fresh token per call: the pipeline builds one collector per job anyway, and a
-        # rerun of the same collector then makes the same requests as the first run.
-        self.auth.reset()
         t = time_filter(since, self.now())
         seen: set[str] = set()
         threads: list[Thread] = []

@@ -89,6 +89,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: list[Route] = []
         self.requests: list[Request] = []
+        self.data_requests: list[Request] = []  # those answered by non-``auth`` routes
         self.unmatched: list[Request] = []
         self.applied: list[str] = []
         self._fault: _Fault | None = None
@@ -109,6 +110,7 @@ class LocalServer:
     def serve(self, routes: list[Route]) -> None:
         self.routes = routes
         self.requests.clear()
+        self.data_requests.clear()
         self.unmatched.clear()
         self.applied.clear()
         self._data_requests = 0
@@ -139,6 +141,7 @@ class LocalServer:
             reply = route.reply(request) if callable(route.reply) else route.reply
             if route.auth:
                 return reply, 0.0
+            self.data_requests.append(request)
             index = self._data_requests
             self._data_requests += 1
             fault = self._fault

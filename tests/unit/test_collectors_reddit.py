@@ -163,6 +163,10 @@ def test_pages_by_after_until_null_and_filters_the_window() -> None:
     assert [m.source_id for m in mentions] == ["t3_a", "t3_b", "t3_c"]
     assert [r.url.params.get("after") for r in service.api_requests] == [None, "t3_b"]
     assert len(service.token_requests) == 1  # one token for the whole fetch
+    collector = make(service, limit=3)
+    list(collector.fetch(AURORA, SINCE, UNTIL))
+    list(collector.fetch(AURORA, SINCE, UNTIL))
+    assert len(service.token_requests) == 2  # and one for a collector's later fetches too
 
 
 def test_paging_stops_at_the_first_post_older_than_since() -> None:
