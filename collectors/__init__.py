@@ -1,7 +1,9 @@
 """Collectors: turn a source (an API, a file, Koe's sample generator) into Mention records.
 
-A collector fetches and parses; it stores nothing, reads no environment and does not
-decide which brand a mention belongs to. ``build_collector`` picks the class for a source.
+A collector fetches and parses; it stores nothing, reads credentials only through the
+``koe.credentials.Credentials`` it is given, and leaves brand matching to the pipeline (it may
+only attribute what the configuration attributes: an app's reviews, a brand's own subreddit).
+``build_collector`` picks the class for a source.
 """
 
 from __future__ import annotations
