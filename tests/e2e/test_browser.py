@@ -135,10 +135,11 @@ def _no_exception(tab: object) -> None:
 
 
 def _wait_plots(tab: object, n: int) -> None:
+    # Each plot renders several .main-svg layers, so count plots that have one, not layers.
     tab.wait_for_function(  # type: ignore[attr-defined]
-        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n && "
-        "[...document.querySelectorAll('.js-plotly-plot')].slice(0, n)"
-        ".every(p => p.getBoundingClientRect().height > 50)", arg=n, timeout=RENDER_MS)
+        "n => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".filter(p => p.querySelector('.main-svg') && p.getBoundingClientRect().height > 50)"
+        ".length >= n", arg=n, timeout=RENDER_MS)
 
 
 def test_overview_renders_meters_series_and_alerts(
